@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Config {
+  readonly production: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly adminApiToken: string;
+  readonly authJwtSecret: string;
+  readonly payaction: {
+    /** No Payaction credentials outside production: the service runs its own sandbox. */
+    readonly sandbox: boolean;
+    readonly sandboxPort: number;
+    readonly baseUrl: string;
+    readonly apiKey: string;
+    readonly mallId: string;
+    readonly webhookKey: string;
+    readonly timeoutMs: number;
+    readonly attemptsMax: number;
+  };
+  readonly bank: { readonly name: string; readonly account: string; readonly holder: string };
+  readonly minAmount: number;
+  readonly maxAmount: number;
+  readonly maxPendingPerUser: number;
+  readonly orderTtlMinutes: number;
+  readonly autoCreateUsers: boolean;
+  readonly logLevel: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_LENGTH_MIN = 32;
+const DEV_SECRETS_FILE = 'secrets.json';
+const GENERATED_SECRETS = ['ADMIN_API_TOKEN', 'AUTH_JWT_SECRET', 'PAYACTION_WEBHOOK_KEY'] as const;
+
+function intVar(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function secretVar(env: Env, name: string, problems: string[]): string {
+  const value = env[name] ?? '';
+  if (value.length < SECRET_LENGTH_MIN) {
+    problems.push(
+      value === ''
+        ? `${name} is required`
+        : `${name} must be at least ${SECRET_LENGTH_MIN} characters (got ${value.length})`,
+    );
+  }
+  return value;
+}
+
+function requiredVar(env: Env, name: string, problems: string[]): string {
+  const value = env[name] ?? '';
+  if (value.trim() === '') problems.push(`${name} is required`);
+  return value;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+/** Reads and checks every variable, reporting all problems at once. Pure: no files, no clock. */
+export function parseConfig(env: Env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const dataDir = env.DATA_DIR || './data';
+  const port = intVar(env, 'PORT', 3000, 0, 65535, problems);
+  const databaseUrl = env.DATABASE_URL || `sqlite:${join(dataDir, 'deposit-gateway.db')}`;
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with sqlite:, mysql://, mariadb://, postgres:// or postgresql://');
+  }
+  const sandbox = !production && !env.PAYACTION_API_KEY;
+  const sandboxPort = intVar(env, 'SANDBOX_PORT', port === 0 ? 0 : port + 1, 0, 65535, problems);
+  const baseUrl = sandbox
+    ? `http://127.0.0.1:${sandboxPort}`
+    : env.PAYACTION_BASE_URL || 'https://api.payaction.app';
+  if (!/^https?:\/\/[^\s]+$/.test(baseUrl)) problems.push('PAYACTION_BASE_URL must be an http(s) URL');
+  const minAmount = intVar(env, 'MIN_AMOUNT', 1000, 1, Number.MAX_SAFE_INTEGER, problems);
+  const maxAmount = intVar(env, 'MAX_AMOUNT', 10_000_000, 1, Number.MAX_SAFE_INTEGER, problems);
+  if (minAmount > maxAmount) problems.push('MIN_AMOUNT must not exceed MAX_AMOUNT');
+
+  const config: Config = {
+    production,
+    host: env.HOST || '0.0.0.0',
+    port,
+    databaseUrl,
+    dataDir,
+    adminApiToken: secretVar(env, 'ADMIN_API_TOKEN', problems),
+    authJwtSecret: secretVar(env, 'AUTH_JWT_SECRET', problems),
+    payaction: {
+      sandbox,
+      sandboxPort,
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+      apiKey: sandbox ? 'sandbox-api-key' : requiredVar(env, 'PAYACTION_API_KEY', problems),
+      mallId: sandbox
+        ? env.PAYACTION_MALL_ID || 'sandbox-mall'
+        : requiredVar(env, 'PAYACTION_MALL_ID', problems),
+      webhookKey: secretVar(env, 'PAYACTION_WEBHOOK_KEY', problems),
+      timeoutMs: intVar(env, 'PAYACTION_TIMEOUT_MS', 5000, 100, 60_000, problems),
+      attemptsMax: intVar(env, 'PAYACTION_ATTEMPTS_MAX', 3, 1, 10, problems),
+    },
+    bank: {
+      name: production ? requiredVar(env, 'BANK_NAME', problems) : env.BANK_NAME || '국민은행',
+      account: production ? requiredVar(env, 'BANK_ACCOUNT', problems) : env.BANK_ACCOUNT || '000000000000',
+      holder: production ? requiredVar(env, 'BANK_HOLDER', problems) : env.BANK_HOLDER || '예금주',
+    },
+    minAmount,
+    maxAmount,
+    maxPendingPerUser: intVar(env, 'MAX_PENDING_PER_USER', 5, 1, 1000, problems),
+    orderTtlMinutes: intVar(env, 'ORDER_TTL_MINUTES', 1440, 1, 525_600, problems),
+    autoCreateUsers: boolVar(env, 'AUTO_CREATE_USERS', false, problems),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/**
+ * Outside production, secrets that are not configured are generated once and kept in
+ * `<DATA_DIR>/secrets.json`, so restarts keep issued tokens valid. Returns the environment with
+ * them filled in and the names that were generated now.
+ */
+export function withDevSecrets(env: Env): { env: Env; generated: string[] } {
+  if (env.NODE_ENV === 'production') return { env, generated: [] };
+  const dataDir = env.DATA_DIR || './data';
+  const file = join(dataDir, DEV_SECRETS_FILE);
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const generated: string[] = [];
+  const filled: Env = { ...env };
+  for (const name of GENERATED_SECRETS) {
+    if (filled[name]) continue;
+    if (!stored[name]) {
+      stored[name] = randomBytes(32).toString('base64url');
+      generated.push(name);
+    }
+    filled[name] = stored[name];
+  }
+  if (generated.length > 0) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { env: filled, generated };
+}
+
+/** Loads `.env` (when present) under the real environment, which wins. */
+export function readEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { toSafeInt } from './values.js';
+
+export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  sqliteBusyTimeoutMs?: number;
+}
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  throw new Error(`unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}
+
+/**
+ * Every write transaction takes the write lock up front. With a deferred BEGIN, two processes that
+ * both read and then write would deadlock and one would fail with SQLITE_BUSY despite the timeout.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class DurableSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SQLite.Database) {
+    super({ database });
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
+function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path, { timeout: options.sqliteBusyTimeoutMs ?? 5000 });
+  // WAL lets readers run beside the writer; FULL fsyncs every commit, so an acknowledged deposit
+  // survives power loss.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new DurableSqliteDialect(database) });
+}
+
+function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
+  const pool = createPool({
+    uri: url.replace(/^mariadb:/, 'mysql:'),
+    connectionLimit: options.poolSize ?? 10,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  });
+  return new Kysely<Database>({
+    dialect: new MysqlDialect({
+      pool,
+      // A conditional update that loses a race must see the winner's row when it reads it again.
+      onCreateConnection: async (conn) => {
+        await conn.executeQuery(CompiledQuery.raw('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
+      },
+    }),
+  });
+}
+
+// BIGINT (20) and NUMERIC (1700, what SUM returns) arrive as text; money above 2^53 must fail loudly.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (text: string) => toSafeInt(text) : pg.types.getTypeParser(oid, format),
+};
+
+function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    types: pgTypes as pg.CustomTypesConfig,
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function connect(url: string, options: ConnectOptions = {}): Db {
+  const dialect = dialectOf(url);
+  const kysely =
+    dialect === 'sqlite'
+      ? openSqlite(url, options)
+      : dialect === 'mysql'
+        ? openMysql(url, options)
+        : openPostgres(url, options);
+  return { kysely, dialect, close: () => kysely.destroy() };
+}

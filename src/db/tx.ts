@@ -1,0 +1,24 @@
+import type { Transaction } from 'kysely';
+import type { Db } from './connect.js';
+import { isRetryableConflict } from './errors.js';
+import type { Database } from './schema.js';
+
+export type Tx = Transaction<Database>;
+
+const CONFLICT_ATTEMPTS_MAX = 5;
+const CONFLICT_BACKOFF_MS = 5;
+
+/**
+ * Runs `work` in one transaction. A deadlock or lock timeout rolls everything back, so running the
+ * whole function again is safe; `work` must therefore have no effects outside the transaction.
+ */
+export async function inTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.kysely.transaction().execute(work);
+    } catch (err) {
+      if (attempt >= CONFLICT_ATTEMPTS_MAX || !isRetryableConflict(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, CONFLICT_BACKOFF_MS * attempt));
+    }
+  }
+}

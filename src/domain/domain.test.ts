@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { isValidAmount, isValidUsername, normalizeBillingName } from './input.js';
+import { formatKst, isoKst, kstDayStart, kstStartOfDay } from './kst.js';
+import { canMove, parseStatus } from './order.js';
+import { newOrderNumber } from './order-number.js';
+
+describe('KST formatting', () => {
+  it('shows UTC instants in Korea time', () => {
+    const t = Date.UTC(2025, 3, 6, 5, 30, 25); // 14:30:25 KST
+    expect(formatKst(t)).toBe('2025-04-06 14:30:25');
+    expect(isoKst(t)).toBe('2025-04-06T14:30:25+09:00');
+  });
+
+  it('finds KST day boundaries', () => {
+    expect(kstDayStart('2025-04-06')).toBe(Date.UTC(2025, 3, 5, 15));
+    expect(kstDayStart('2025-02-30')).toBeUndefined();
+    expect(kstDayStart('2025-4-6')).toBeUndefined();
+    expect(kstStartOfDay(Date.UTC(2025, 3, 5, 15, 0, 1))).toBe(Date.UTC(2025, 3, 5, 15));
+    expect(kstStartOfDay(Date.UTC(2025, 3, 5, 14, 59, 59))).toBe(Date.UTC(2025, 3, 4, 15));
+  });
+});
+
+describe('input rules', () => {
+  it('normalises depositor names', () => {
+    expect(normalizeBillingName('  홍길동 ')).toBe('홍길동');
+    expect(normalizeBillingName('홍길동'.normalize('NFD'))).toBe('홍길동');
+    expect(normalizeBillingName('Kim (주)-1.')).toBe('Kim (주)-1.');
+    for (const bad of ['', '   ', '<b>', '홍\u0000', '😀', 'a'.repeat(21), '홍\u200b길동', 'ㅎㅎ']) {
+      expect(normalizeBillingName(bad)).toBeUndefined();
+    }
+  });
+
+  it('checks usernames and amounts', () => {
+    expect(isValidUsername('test_user.1@x-y')).toBe(true);
+    expect(isValidUsername('../etc')).toBe(false);
+    expect(isValidUsername('a'.repeat(65))).toBe(false);
+    const limits = { minAmount: 1000, maxAmount: 10_000_000 };
+    expect(isValidAmount(1000, limits)).toBe(true);
+    expect(isValidAmount(10_000_000, limits)).toBe(true);
+    for (const bad of [999, 10_000_001, 1000.5, -0, '5000', 2 ** 53 + 1, Number.NaN]) {
+      expect(isValidAmount(bad, limits)).toBe(false);
+    }
+  });
+});
+
+describe('order states', () => {
+  it('allows only the listed moves', () => {
+    expect(canMove('pending', 'matched')).toBe(true);
+    expect(canMove('cancelled', 'matched')).toBe(true);
+    expect(canMove('matched', 'pending')).toBe(false);
+    expect(canMove('completed', 'cancelled')).toBe(false);
+    expect(parseStatus('매칭완료')).toBe('matched');
+    expect(parseStatus('pending')).toBe('pending');
+    expect(parseStatus('nope')).toBeUndefined();
+  });
+});
+
+describe('order numbers', () => {
+  it('are 20 characters of 0-9A-Z starting with the KST date', () => {
+    let seed = 7;
+    const random = {
+      bytes: (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 256)),
+    };
+    const n = newOrderNumber(Date.UTC(2025, 3, 5, 15, 0, 0), random);
+    expect(n).toMatch(/^250406[0-9A-Z]{14}$/);
+  });
+});

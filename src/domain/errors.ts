@@ -1,0 +1,35 @@
+/**
+ * Operating errors that a caller can cause or meet. Each has a stable machine code; the HTTP layer
+ * maps codes to statuses and Korean messages in one table (src/http/errors.ts).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    readonly detail?: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(detail ?? code);
+    this.name = 'DomainError';
+  }
+}
+
+export const DOMAIN_ERROR_CODES = [
+  'validation_error',
+  'invalid_cursor',
+  'unauthorized',
+  'forbidden',
+  'user_not_found',
+  'order_not_found',
+  'user_exists',
+  'ambiguous_match',
+  'too_many_pending',
+  'invalid_state',
+  'idempotency_in_progress',
+  'idempotency_key_reused',
+  'payaction_error',
+  'database_unavailable',
+] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export const fail = (code: DomainErrorCode, detail?: string, extra?: Record<string, unknown>): DomainError =>
+  new DomainError(code, detail, extra);

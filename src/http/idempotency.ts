@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { actorOf } from './auth.js';
+import { errorAnswer, type HttpAnswer, toAnswer } from './errors.js';
+import { claimKey, completeKey, findKey, releaseKey } from './idempotency.repository.js';
+
+const KEY_TTL_MS = 24 * 60 * 60 * 1000;
+// A claim still running after this long belongs to a process that died; the key may be used again.
+const RUNNING_ABANDONED_MS = 5 * 60 * 1000;
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+async function runAndStore(deps: Deps, id: number, run: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+  let answer: HttpAnswer;
+  try {
+    answer = await run();
+  } catch (err) {
+    answer = toAnswer(err);
+    // A server-side failure is not an answer to replay: free the key so the client can retry.
+    if (answer.statusCode >= 500) {
+      await releaseKey(deps.db.kysely, id);
+      if (answer.statusCode === 500) throw err;
+      return answer;
+    }
+  }
+  await completeKey(deps.db.kysely, id, answer.statusCode, JSON.stringify(answer.body));
+  return answer;
+}
+
+/**
+ * `Idempotency-Key`: the same key with the same body within 24 h replays the first answer; with
+ * another body → 422; while the first is still running → 409. Keys are scoped to the caller and
+ * the route, and live in the database so every instance sees them.
+ */
+export async function idempotent(
+  deps: Deps,
+  request: FastifyRequest,
+  route: string,
+  run: () => Promise<HttpAnswer>,
+): Promise<HttpAnswer> {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return run();
+  if (typeof key !== 'string' || !KEY_RE.test(key)) return errorAnswer('validation_error', 'Idempotency-Key');
+  const actor = actorOf(request);
+  const scope = `${route}:${actor.kind}:${actor.id}`;
+  const hash = createHash('sha256').update(stableJson(request.body)).digest('hex');
+  const db = deps.db.kysely;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = deps.clock.now();
+    if (await claimKey(db, scope, key, hash, now)) {
+      const claimed = await findKey(db, scope, key);
+      if (!claimed) continue;
+      return runAndStore(deps, claimed.id, run);
+    }
+    const stored = await findKey(db, scope, key);
+    if (!stored) continue;
+    const age = now - stored.createdAt;
+    if (age >= KEY_TTL_MS || (stored.state === 'running' && age >= RUNNING_ABANDONED_MS)) {
+      await releaseKey(db, stored.id);
+      continue;
+    }
+    if (stored.requestHash !== hash) return errorAnswer('idempotency_key_reused');
+    if (stored.state === 'running' || stored.responseStatus === null || stored.responseBody === null) {
+      return errorAnswer('idempotency_in_progress');
+    }
+    return { statusCode: stored.responseStatus, body: JSON.parse(stored.responseBody) };
+  }
+  return errorAnswer('idempotency_in_progress');
+}

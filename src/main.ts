@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { SignJWT } from 'jose';
+import { ConfigError, type Env, parseConfig, readEnvFile, withDevSecrets } from './config.js';
+import { connect } from './db/connect.js';
+import { migrateToLatest } from './db/migrations.js';
+import { isValidUsername } from './domain/input.js';
+import { closeOnSignals, startServer } from './server.js';
+
+const USAGE = `usage: deposit-gateway <command>
+
+commands:
+  serve               run the HTTP service (default)
+  migrate             apply pending database migrations and exit
+  token <username>    print a user JWT (default lifetime 1 h; --ttl <seconds>)`;
+
+function loadConfig() {
+  readEnvFile();
+  const { env, generated } = withDevSecrets(process.env as Env);
+  return { config: parseConfig(env), generated };
+}
+
+async function serve(): Promise<void> {
+  const { config, generated } = loadConfig();
+  const server = await startServer(config);
+  closeOnSignals(server);
+  if (!config.production) {
+    const note = generated.length > 0 ? ` (generated now: ${generated.join(', ')})` : '';
+    process.stdout.write(
+      `\ndeposit-gateway listening on ${server.url}\n` +
+        `admin token${note}: ${config.adminApiToken}\n` +
+        `secrets are kept in ${config.dataDir}/secrets.json\n\n`,
+    );
+  }
+}
+
+async function migrate(): Promise<void> {
+  const { config } = loadConfig();
+  const db = connect(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await db.close();
+  }
+}
+
+async function token(args: string[]): Promise<void> {
+  const username = args[0];
+  if (!username || !isValidUsername(username)) throw new UsageError('token needs a valid username');
+  const ttlIndex = args.indexOf('--ttl');
+  const ttlS = ttlIndex >= 0 ? Number(args[ttlIndex + 1]) : 3600;
+  if (!Number.isInteger(ttlS) || ttlS <= 0)
+    throw new UsageError('--ttl must be a positive number of seconds');
+  const { config } = loadConfig();
+  const jwt = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(username)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlS)
+    .sign(new TextEncoder().encode(config.authJwtSecret));
+  process.stdout.write(`${jwt}\n`);
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...args] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === 'serve') return serve();
+  if (command === 'migrate') return migrate();
+  if (command === 'token') return token(args);
+  throw new UsageError(`unknown command: ${command}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+  } else {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

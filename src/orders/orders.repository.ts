@@ -1,0 +1,180 @@
+import type { Kysely, Updateable } from 'kysely';
+import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
+import type { Database, NewOrder, OrdersTable } from '../db/schema.js';
+import type { Tx } from '../db/tx.js';
+import { toBool, toSafeInt } from '../db/values.js';
+import type { CancelReason, OrderStatus } from '../domain/order.js';
+
+export interface Order {
+  id: number;
+  orderNumber: string;
+  userId: number;
+  username: string;
+  walletAddress: string | null;
+  billingName: string;
+  amount: number;
+  status: OrderStatus;
+  cancelReason: CancelReason | null;
+  lateMatch: boolean;
+  memo: string | null;
+  createdAt: number;
+  expiresAt: number;
+  registeredAt: number | null;
+  matchedAt: number | null;
+  completedAt: number | null;
+  cancelledAt: number | null;
+}
+
+function ordersWithUser(db: Kysely<Database>) {
+  return db
+    .selectFrom('orders')
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .select([
+      'orders.id',
+      'orders.order_number',
+      'orders.user_id',
+      'users.username',
+      'users.wallet_address',
+      'orders.billing_name',
+      'orders.amount',
+      'orders.status',
+      'orders.cancel_reason',
+      'orders.late_match',
+      'orders.memo',
+      'orders.created_at',
+      'orders.expires_at',
+      'orders.registered_at',
+      'orders.matched_at',
+      'orders.completed_at',
+      'orders.cancelled_at',
+    ]);
+}
+
+type OrderJoinRow = Awaited<ReturnType<ReturnType<typeof ordersWithUser>['executeTakeFirstOrThrow']>>;
+
+const optInt = (v: unknown): number | null => (v === null || v === undefined ? null : toSafeInt(v));
+
+function toOrder(row: OrderJoinRow): Order {
+  return {
+    id: toSafeInt(row.id),
+    orderNumber: row.order_number,
+    userId: toSafeInt(row.user_id),
+    username: row.username,
+    walletAddress: row.wallet_address,
+    billingName: row.billing_name,
+    amount: toSafeInt(row.amount),
+    status: row.status,
+    cancelReason: row.cancel_reason,
+    lateMatch: toBool(row.late_match),
+    memo: row.memo,
+    createdAt: toSafeInt(row.created_at),
+    expiresAt: toSafeInt(row.expires_at),
+    registeredAt: optInt(row.registered_at),
+    matchedAt: optInt(row.matched_at),
+    completedAt: optInt(row.completed_at),
+    cancelledAt: optInt(row.cancelled_at),
+  };
+}
+
+/** Two pending orders with one name and amount would be indistinguishable to Payaction. */
+export const pendingKey = (billingName: string, amount: number): string => `${billingName}|${amount}`;
+
+export async function findOrder(db: Kysely<Database>, orderNumber: string): Promise<Order | undefined> {
+  const row = await ordersWithUser(db).where('orders.order_number', '=', orderNumber).executeTakeFirst();
+  return row && toOrder(row);
+}
+
+export async function findPendingByKey(db: Kysely<Database>, key: string): Promise<Order | undefined> {
+  const row = await ordersWithUser(db).where('orders.pending_key', '=', key).executeTakeFirst();
+  return row && toOrder(row);
+}
+
+export async function countPending(trx: Tx, userId: number): Promise<number> {
+  const row = await trx
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return toSafeInt(row.n);
+}
+
+/** Throws `UniqueConflict('pending_key' | 'order_number')` when another order holds either. */
+export async function insertOrder(trx: Tx, order: NewOrder): Promise<void> {
+  try {
+    await trx.insertInto('orders').values(order).execute();
+  } catch (err) {
+    if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
+      throw new UniqueConflict('pending_key');
+    if (isUniqueViolation(err, 'orders_order_number_uq', 'orders.order_number')) {
+      throw new UniqueConflict('order_number');
+    }
+    throw err;
+  }
+}
+
+/**
+ * Moves an order out of `from` only if it is still there. The row count decides who won a race:
+ * exactly one concurrent caller sees `true`.
+ */
+export async function moveOrder(
+  db: Kysely<Database>,
+  orderId: number,
+  from: OrderStatus,
+  patch: Updateable<OrdersTable>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set(patch)
+    .where('id', '=', orderId)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function markRegistered(db: Kysely<Database>, orderId: number, nowMs: number): Promise<void> {
+  await db.updateTable('orders').set({ registered_at: nowMs }).where('id', '=', orderId).execute();
+}
+
+export interface OrderFilter {
+  statuses?: readonly OrderStatus[];
+  userId?: number;
+  fromMs?: number;
+  toMs?: number;
+  beforeId?: number;
+  limit: number;
+}
+
+/** Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first does. */
+export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Promise<Order[]> {
+  const { statuses, userId, fromMs, toMs, beforeId } = filter;
+  const rows = await ordersWithUser(db)
+    .$if(statuses !== undefined, (q) => q.where('orders.status', 'in', statuses as OrderStatus[]))
+    .$if(userId !== undefined, (q) => q.where('orders.user_id', '=', userId as number))
+    .$if(fromMs !== undefined, (q) => q.where('orders.created_at', '>=', fromMs as number))
+    .$if(toMs !== undefined, (q) => q.where('orders.created_at', '<', toMs as number))
+    .$if(beforeId !== undefined, (q) => q.where('orders.id', '<', beforeId as number))
+    .orderBy('orders.id', 'desc')
+    .limit(filter.limit)
+    .execute();
+  return rows.map(toOrder);
+}
+
+export interface StatusTotals {
+  status: OrderStatus;
+  count: number;
+  amount: number;
+}
+
+export async function totalsByStatus(
+  db: Kysely<Database>,
+  sinceMs: number | undefined,
+): Promise<StatusTotals[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select((eb) => ['status', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
+    .$if(sinceMs !== undefined, (q) => q.where('created_at', '>=', sinceMs as number))
+    .groupBy('status')
+    .execute();
+  return rows.map((r) => ({ status: r.status, count: toSafeInt(r.n), amount: toSafeInt(r.total ?? 0) }));
+}

@@ -1,0 +1,200 @@
+import { recordAudit } from '../audit/audit.repository.js';
+import { UniqueConflict } from '../db/errors.js';
+import { inTransaction } from '../db/tx.js';
+import type { Deps } from '../deps.js';
+import { assertActsFor, canSeeOrder } from '../domain/access.js';
+import { fail } from '../domain/errors.js';
+import { isValidAmount, normalizeBillingName } from '../domain/input.js';
+import type { Actor, CancelReason } from '../domain/order.js';
+import { newOrderNumber } from '../domain/order-number.js';
+import { type Page, type PageRequest, toPage } from '../domain/page.js';
+import { findUser, insertUser, lockUser, type User } from '../users/users.repository.js';
+import {
+  countPending,
+  findOrder,
+  findPendingByKey,
+  insertOrder,
+  listOrders,
+  markRegistered,
+  moveOrder,
+  type Order,
+  pendingKey,
+} from './orders.repository.js';
+
+export interface DepositInput {
+  username: string;
+  billingName: string;
+  amount: number;
+}
+
+const PLACE_ATTEMPTS_MAX = 3;
+
+function checkedDeposit(deps: Deps, raw: DepositInput): DepositInput {
+  const billingName = normalizeBillingName(raw.billingName);
+  if (billingName === undefined) throw fail('validation_error', 'billing_name');
+  const { minAmount, maxAmount } = deps.config;
+  if (!isValidAmount(raw.amount, { minAmount, maxAmount })) {
+    throw fail('validation_error', `amount (${minAmount}–${maxAmount})`);
+  }
+  return { username: raw.username, billingName, amount: raw.amount };
+}
+const MINUTE_MS = 60_000;
+
+async function userForDeposit(deps: Deps, username: string): Promise<User> {
+  const user = await findUser(deps.db.kysely, username);
+  if (user) return user;
+  if (!deps.config.autoCreateUsers) throw fail('user_not_found');
+  // Two first deposits may race to create the user; either insert is as good as the other.
+  return (
+    (await insertUser(deps.db.kysely, username, null, deps.clock.now())) ??
+    (await findUser(deps.db.kysely, username)) ??
+    Promise.reject(new Error(`user ${username} vanished while being created`))
+  );
+}
+
+/**
+ * Stores the order, or finds the caller's identical pending one. Runs under the user's row lock so
+ * the pending count cannot be raced; the unique pending key makes name + amount collisions between
+ * users impossible even when two requests arrive at once.
+ */
+async function placeOrder(
+  deps: Deps,
+  user: User,
+  input: DepositInput,
+): Promise<{ order: Order; created: boolean }> {
+  const key = pendingKey(input.billingName, input.amount);
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    await lockUser(trx, user.id, now);
+    const existing = await findPendingByKey(trx, key);
+    if (existing) {
+      if (existing.userId === user.id) return { order: existing, created: false };
+      throw fail('ambiguous_match');
+    }
+    if ((await countPending(trx, user.id)) >= deps.config.maxPendingPerUser) throw fail('too_many_pending');
+    const orderNumber = newOrderNumber(now, deps.random);
+    await insertOrder(trx, {
+      order_number: orderNumber,
+      user_id: user.id,
+      billing_name: input.billingName,
+      amount: input.amount,
+      status: 'pending',
+      pending_key: key,
+      created_at: now,
+      updated_at: now,
+      expires_at: now + deps.config.orderTtlMinutes * MINUTE_MS,
+    });
+    const order = await findOrder(trx, orderNumber);
+    if (!order) throw new Error(`order ${orderNumber} not readable after insert`);
+    return { order, created: true };
+  });
+}
+
+/**
+ * Creates a deposit order and registers it with Payaction. The order is committed before the call
+ * (never call out inside a transaction); if registration fails for good, the order is cancelled so
+ * nobody transfers money to an order Payaction cannot match.
+ */
+export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput): Promise<Order> {
+  assertActsFor(actor, raw.username);
+  const input = checkedDeposit(deps, raw);
+  const user = await userForDeposit(deps, input.username);
+  let placed: { order: Order; created: boolean } | undefined;
+  for (let attempt = 1; !placed; attempt++) {
+    try {
+      placed = await placeOrder(deps, user, input);
+    } catch (err) {
+      // Another request committed the same pending key or order number meanwhile; look again.
+      if (!(err instanceof UniqueConflict) || attempt >= PLACE_ATTEMPTS_MAX) throw err;
+    }
+  }
+  if (!placed.created) return placed.order;
+  const { order } = placed;
+  await recordAudit(deps.db.kysely, {
+    actor,
+    action: 'create',
+    orderId: order.id,
+    userId: order.userId,
+    to: 'pending',
+    atMs: order.createdAt,
+  });
+  const result = await deps.payaction.registerOrder({
+    orderNumber: order.orderNumber,
+    amount: order.amount,
+    orderDateMs: order.createdAt,
+    billingName: order.billingName,
+    ordererName: order.username,
+  });
+  if (result.ok) {
+    await markRegistered(deps.db.kysely, order.id, deps.clock.now());
+    return order;
+  }
+  await cancelInDb(deps, order, { kind: 'system', id: 'registration' }, 'registration_failed', result.detail);
+  throw fail('payaction_error', result.detail, { payaction_response: result.detail });
+}
+
+/** The conditional move to cancelled plus its audit row; false when the order had left pending. */
+async function cancelInDb(deps: Deps, order: Order, actor: Actor, reason: CancelReason, why?: string) {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    const moved = await moveOrder(trx, order.id, 'pending', {
+      status: 'cancelled',
+      pending_key: null,
+      cancel_reason: reason,
+      cancelled_at: now,
+      updated_at: now,
+    });
+    if (moved) {
+      await recordAudit(trx, {
+        actor,
+        action: 'cancel',
+        orderId: order.id,
+        userId: order.userId,
+        from: 'pending',
+        to: 'cancelled',
+        reason: why ?? reason,
+        atMs: now,
+      });
+    }
+    return moved;
+  });
+}
+
+export interface CancelOutcome {
+  payactionResponse: unknown;
+}
+
+/**
+ * Excludes the order at Payaction first, then cancels it here. If a match lands in between, the
+ * conditional move loses and the caller learns the order is no longer cancellable.
+ */
+export async function cancelOrder(deps: Deps, actor: Actor, orderNumber: string): Promise<CancelOutcome> {
+  const order = await findOrder(deps.db.kysely, orderNumber);
+  if (!order || !canSeeOrder(actor, order.username)) throw fail('order_not_found');
+  if (order.status === 'cancelled') return { payactionResponse: null };
+  if (order.status !== 'pending') throw fail('invalid_state');
+  const result = await deps.payaction.excludeOrder(orderNumber);
+  if (!result.ok) throw fail('payaction_error', result.detail, { payaction_response: result.detail });
+  const reason: CancelReason = actor.kind === 'admin' ? 'admin' : 'user';
+  if (await cancelInDb(deps, order, actor, reason)) return { payactionResponse: result.response };
+  const now = await findOrder(deps.db.kysely, orderNumber);
+  if (now?.status === 'cancelled') return { payactionResponse: result.response };
+  throw fail('invalid_state');
+}
+
+export async function transactionHistory(
+  deps: Deps,
+  actor: Actor,
+  username: string,
+  page: PageRequest,
+): Promise<Page<Order>> {
+  assertActsFor(actor, username);
+  const user = await findUser(deps.db.kysely, username);
+  if (!user) throw fail('user_not_found');
+  const rows = await listOrders(deps.db.kysely, {
+    userId: user.id,
+    beforeId: page.beforeId,
+    limit: page.limit + 1,
+  });
+  return toPage(rows, page.limit);
+}

@@ -1,0 +1,129 @@
+import { isoKst } from '../domain/kst.js';
+
+/**
+ * Everything we know of Payaction's API lives here (and in the sandbox): paths, headers, body
+ * fields and answer shapes. These come from public integrations, so a correction touches one file.
+ */
+export interface PayactionOrder {
+  orderNumber: string;
+  amount: number;
+  orderDateMs: number;
+  billingName: string;
+  ordererName: string;
+}
+
+export type PayactionResult =
+  | { ok: true; response: unknown }
+  | { ok: false; detail: string; response: unknown; attempts: number };
+
+export interface PayactionClient {
+  registerOrder(order: PayactionOrder): Promise<PayactionResult>;
+  excludeOrder(orderNumber: string): Promise<PayactionResult>;
+}
+
+export interface HttpPayactionOptions {
+  baseUrl: string;
+  apiKey: string;
+  mallId: string;
+  timeoutMs: number;
+  attemptsMax: number;
+  backoffBaseMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Attempt =
+  | { kind: 'success'; response: unknown }
+  | { kind: 'rejected'; detail: string; response: unknown }
+  | { kind: 'transient'; detail: string; response: unknown };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isPayactionAnswer(body: unknown): body is { status: string; response?: unknown } {
+  return (
+    typeof body === 'object' && body !== null && typeof (body as { status?: unknown }).status === 'string'
+  );
+}
+
+function errorMessage(response: unknown): string {
+  if (typeof response === 'object' && response !== null) {
+    const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'Payaction reported an error';
+}
+
+export class HttpPayactionClient implements PayactionClient {
+  private readonly fetch: typeof fetch;
+  private readonly backoffBaseMs: number;
+
+  constructor(private readonly options: HttpPayactionOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.backoffBaseMs = options.backoffBaseMs ?? 200;
+  }
+
+  registerOrder(order: PayactionOrder): Promise<PayactionResult> {
+    return this.call('/order', {
+      order_number: order.orderNumber,
+      order_amount: order.amount,
+      order_date: isoKst(order.orderDateMs),
+      billing_name: order.billingName,
+      orderer_name: order.ordererName,
+    });
+  }
+
+  excludeOrder(orderNumber: string): Promise<PayactionResult> {
+    return this.call('/order-exclude', { order_number: orderNumber });
+  }
+
+  /** Retries only what may succeed on a second try: network errors, timeouts and 5xx answers. */
+  private async call(path: string, body: Record<string, unknown>): Promise<PayactionResult> {
+    let last: Attempt = { kind: 'transient', detail: 'not attempted', response: null };
+    for (let attempt = 1; attempt <= this.options.attemptsMax; attempt++) {
+      if (attempt > 1) await sleep(this.backoffBaseMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
+      last = await this.attempt(path, body);
+      if (last.kind === 'success') return { ok: true, response: last.response };
+      if (last.kind === 'rejected')
+        return { ok: false, detail: last.detail, response: last.response, attempts: attempt };
+    }
+    return { ok: false, detail: last.detail, response: last.response, attempts: this.options.attemptsMax };
+  }
+
+  private async attempt(path: string, body: Record<string, unknown>): Promise<Attempt> {
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetch(`${this.options.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': this.options.apiKey,
+          'x-mall-id': this.options.mallId,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      return {
+        kind: 'transient',
+        detail: timedOut ? 'Payaction timed out' : 'Payaction unreachable',
+        response: null,
+      };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (res.status >= 500 || (res.ok && !isPayactionAnswer(parsed))) {
+      return { kind: 'transient', detail: `Payaction answered HTTP ${res.status}`, response: parsed ?? null };
+    }
+    if (!res.ok)
+      return { kind: 'rejected', detail: `Payaction answered HTTP ${res.status}`, response: parsed ?? null };
+    const answer = parsed as { status: string; response?: unknown };
+    if (answer.status === 'success') return { kind: 'success', response: answer };
+    return { kind: 'rejected', detail: errorMessage(answer.response), response: answer };
+  }
+}

@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Database, UserRow } from '../db/schema.js';
+import type { Tx } from '../db/tx.js';
+import { toSafeInt } from '../db/values.js';
+
+export interface User {
+  id: number;
+  username: string;
+  balance: number;
+  walletAddress: string | null;
+  createdAt: number;
+}
+
+export const toUser = (row: UserRow): User => ({
+  id: toSafeInt(row.id),
+  username: row.username,
+  balance: toSafeInt(row.balance),
+  walletAddress: row.wallet_address,
+  createdAt: toSafeInt(row.created_at),
+});
+
+export async function findUser(db: Kysely<Database>, username: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return row && toUser(row);
+}
+
+/** Inserts a user; `undefined` when the username is taken. */
+export async function insertUser(
+  db: Kysely<Database>,
+  username: string,
+  walletAddress: string | null,
+  nowMs: number,
+): Promise<User | undefined> {
+  try {
+    await db
+      .insertInto('users')
+      .values({ username, wallet_address: walletAddress, created_at: nowMs, updated_at: nowMs })
+      .execute();
+  } catch (err) {
+    if (isUniqueViolation(err, 'users_username_uq', 'users.username')) return undefined;
+    throw err;
+  }
+  return findUser(db, username);
+}
+
+/**
+ * Takes the user's row lock for the rest of the transaction, so that checks over the user's orders
+ * (how many are pending) cannot interleave with another request of the same user.
+ */
+export async function lockUser(trx: Tx, userId: number, nowMs: number): Promise<void> {
+  await trx.updateTable('users').set({ updated_at: nowMs }).where('id', '=', userId).execute();
+}
+
+/** Adds to the balance and returns the balance after, read under the row lock the update took. */
+export async function addToBalance(trx: Tx, userId: number, amount: number, nowMs: number): Promise<number> {
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: nowMs }))
+    .where('id', '=', userId)
+    .execute();
+  const row = await trx
+    .selectFrom('users')
+    .select('balance')
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return toSafeInt(row.balance);
+}
+
+export async function setWalletAddress(
+  db: Kysely<Database>,
+  username: string,
+  walletAddress: string | null,
+  nowMs: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ wallet_address: walletAddress, updated_at: nowMs })
+    .where('username', '=', username)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function listUsers(
+  db: Kysely<Database>,
+  limit: number,
+  beforeId: number | undefined,
+): Promise<User[]> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .$if(beforeId !== undefined, (q) => q.where('id', '<', beforeId as number))
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toUser);
+}

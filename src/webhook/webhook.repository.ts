@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
+import type { Database } from '../db/schema.js';
+import type { Tx } from '../db/tx.js';
+import { toSafeInt } from '../db/values.js';
+
+export interface WebhookDelivery {
+  traceId: string | null;
+  orderNumber: string;
+  orderStatus: string;
+  processingDate: string | null;
+}
+
+/**
+ * Records a delivery with its outcome; throws `UniqueConflict('trace_id')` when this trace id was
+ * seen before, which rolls back whatever the same transaction did for it.
+ */
+export async function insertWebhookEvent(
+  trx: Tx,
+  delivery: WebhookDelivery,
+  outcome: string,
+  nowMs: number,
+): Promise<void> {
+  try {
+    await trx
+      .insertInto('webhook_events')
+      .values({
+        trace_id: delivery.traceId,
+        order_number: delivery.orderNumber.slice(0, 64),
+        order_status: delivery.orderStatus.slice(0, 32),
+        processing_date: delivery.processingDate?.slice(0, 64) ?? null,
+        outcome,
+        received_at: nowMs,
+      })
+      .execute();
+  } catch (err) {
+    if (isUniqueViolation(err, 'webhook_events_trace_id_uq', 'webhook_events.trace_id')) {
+      throw new UniqueConflict('trace_id');
+    }
+    throw err;
+  }
+}
+
+export async function countWebhookEvents(db: Kysely<Database>, orderNumber: string): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_events')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('order_number', '=', orderNumber)
+    .executeTakeFirstOrThrow();
+  return toSafeInt(row.n);
+}
