@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { SignJWT } from 'jose';
 import { ConfigError, type Env, parseConfig, readEnvFile, withDevSecrets } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { isValidUsername } from './domain/input.js';
+import { signUserToken } from './http/auth.js';
 import { closeOnSignals, startServer } from './server.js';
+import { printWelcome } from './welcome.js';
 
 const USAGE = `usage: deposit-gateway <command>
 
@@ -23,14 +24,7 @@ async function serve(): Promise<void> {
   const { config, generated } = loadConfig();
   const server = await startServer(config);
   closeOnSignals(server);
-  if (!config.production) {
-    const note = generated.length > 0 ? ` (generated now: ${generated.join(', ')})` : '';
-    process.stdout.write(
-      `\ndeposit-gateway listening on ${server.url}\n` +
-        `admin token${note}: ${config.adminApiToken}\n` +
-        `secrets are kept in ${config.dataDir}/secrets.json\n\n`,
-    );
-  }
+  if (!config.production) await printWelcome(server, generated);
 }
 
 async function migrate(): Promise<void> {
@@ -52,13 +46,7 @@ async function token(args: string[]): Promise<void> {
   if (!Number.isInteger(ttlS) || ttlS <= 0)
     throw new UsageError('--ttl must be a positive number of seconds');
   const { config } = loadConfig();
-  const jwt = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(username)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlS)
-    .sign(new TextEncoder().encode(config.authJwtSecret));
-  process.stdout.write(`${jwt}\n`);
+  process.stdout.write(`${await signUserToken(config.authJwtSecret, username, ttlS, Date.now())}\n`);
 }
 
 class UsageError extends Error {}

@@ -6,6 +6,8 @@ import { migrateToLatest } from './db/migrations.js';
 import { type Deps, systemClock, systemRandom } from './deps.js';
 import type { App } from './http/types.js';
 import { HttpPayactionClient } from './payaction/client.js';
+import { buildSandbox, type Sandbox } from './payaction/sandbox/sandbox.js';
+import type { WebhookTarget } from './payaction/sandbox/webhook-sender.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -13,6 +15,7 @@ export interface RunningServer {
   app: App;
   deps: Deps;
   url: string;
+  sandbox?: { url: string; sandbox: Sandbox };
   close(): Promise<void>;
 }
 
@@ -26,12 +29,39 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   };
 }
 
+/** Webhook resend delays of the embedded sandbox (Payaction's policy: up to 3 resends). */
+const SANDBOX_RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+/**
+ * With no Payaction credentials (never in production) the service starts the sandbox on its own
+ * port and talks to it over HTTP through the same client as to the real Payaction.
+ */
+async function startEmbeddedSandbox(
+  config: Config,
+): Promise<{ sandbox: Sandbox; target: WebhookTarget; url: string }> {
+  const target: WebhookTarget = {
+    url: '',
+    webhookKey: config.payaction.webhookKey,
+    mallId: config.payaction.mallId,
+    retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
+    timeoutMs: config.payaction.timeoutMs,
+  };
+  const sandbox = buildSandbox({
+    apiKey: config.payaction.apiKey,
+    mallId: config.payaction.mallId,
+    webhook: target,
+  });
+  const url = await sandbox.app.listen({ host: '127.0.0.1', port: config.payaction.sandboxPort });
+  return { sandbox, target, url };
+}
+
 /** Connects, migrates, builds the app and listens. The only place that opens a port for the API. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const db = connect(config.databaseUrl);
   await migrateToLatest(db);
+  const embedded = config.payaction.sandbox ? await startEmbeddedSandbox(config) : undefined;
   const payaction = new HttpPayactionClient({
-    baseUrl: config.payaction.baseUrl,
+    baseUrl: embedded?.url ?? config.payaction.baseUrl,
     apiKey: config.payaction.apiKey,
     mallId: config.payaction.mallId,
     timeoutMs: config.payaction.timeoutMs,
@@ -40,12 +70,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
   const url = await app.listen({ host: config.host, port: config.port });
+  if (embedded) embedded.target.url = `http://127.0.0.1:${new URL(url).port}/webhook`;
   return {
     app,
     deps,
     url,
+    sandbox: embedded && { url: embedded.url, sandbox: embedded.sandbox },
     close: async () => {
       await app.close();
+      await embedded?.sandbox.app.close();
       await db.close();
     },
   };

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { isValidUsername } from '../domain/input.js';
 import type { Actor } from '../domain/order.js';
 import { errorAnswer } from './errors.js';
@@ -89,4 +89,20 @@ export function authHook(settings: AuthSettings) {
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new Error('route reached without an authenticated actor');
   return request.actor;
+}
+
+/** Mints a user token the way integrators should: HS256, `sub` = username, `exp` set. */
+export function signUserToken(
+  secret: string,
+  username: string,
+  ttlS: number,
+  nowMs: number,
+): Promise<string> {
+  const nowS = Math.floor(nowMs / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(username)
+    .setIssuedAt(nowS)
+    .setExpirationTime(nowS + ttlS)
+    .sign(new TextEncoder().encode(secret));
 }
