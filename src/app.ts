@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { adminRoutes } from './admin/admin.routes.js';
 import type { Deps } from './deps.js';
 import { authHook } from './http/auth.js';
@@ -14,13 +14,13 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
 
 export interface AppOptions {
-  logger?: FastifyServerOptions['logger'];
+  logger?: FastifyBaseLogger;
 }
 
 /** Builds the HTTP application from its dependencies. It never listens: server.ts does. */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: (req) => {

@@ -26,6 +26,8 @@ export interface Config {
   readonly maxAmount: number;
   readonly maxPendingPerUser: number;
   readonly orderTtlMinutes: number;
+  /** How often the background job expires pending orders; 0 turns the job off. */
+  readonly expiryIntervalSeconds: number;
   readonly autoCreateUsers: boolean;
   readonly logLevel: string;
 }
@@ -137,6 +139,7 @@ export function parseConfig(env: Env): Config {
     maxAmount,
     maxPendingPerUser: intVar(env, 'MAX_PENDING_PER_USER', 5, 1, 1000, problems),
     orderTtlMinutes: intVar(env, 'ORDER_TTL_MINUTES', 1440, 1, 525_600, problems),
+    expiryIntervalSeconds: intVar(env, 'EXPIRY_INTERVAL_SECONDS', 60, 0, 86_400, problems),
     autoCreateUsers: boolVar(env, 'AUTO_CREATE_USERS', false, problems),
     logLevel: env.LOG_LEVEL || 'info',
   };

@@ -2,8 +2,11 @@
 import { ConfigError, type Env, parseConfig, readEnvFile, withDevSecrets } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
+import { systemClock, systemRandom } from './deps.js';
 import { isValidUsername } from './domain/input.js';
 import { signUserToken } from './http/auth.js';
+import { expireDueOrders } from './orders/expiry.js';
+import { payactionClientFor } from './payaction/client.js';
 import { closeOnSignals, startServer } from './server.js';
 import { printWelcome } from './welcome.js';
 
@@ -12,7 +15,8 @@ const USAGE = `usage: deposit-gateway <command>
 commands:
   serve               run the HTTP service (default)
   migrate             apply pending database migrations and exit
-  token <username>    print a user JWT (default lifetime 1 h; --ttl <seconds>)`;
+  token <username>    print a user JWT (default lifetime 1 h; --ttl <seconds>)
+  expire              expire pending orders past their time once, then exit`;
 
 function loadConfig() {
   readEnvFile();
@@ -49,6 +53,29 @@ async function token(args: string[]): Promise<void> {
   process.stdout.write(`${await signUserToken(config.authJwtSecret, username, ttlS, Date.now())}\n`);
 }
 
+/** One expiry run. In sandbox mode it reaches the sandbox of the running service. */
+async function expire(): Promise<void> {
+  const { config } = loadConfig();
+  const db = connect(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+    const deps = {
+      config,
+      db,
+      clock: systemClock,
+      random: systemRandom,
+      payaction: payactionClientFor(config),
+    };
+    const report = await expireDueOrders(deps);
+    process.stdout.write(
+      `expired ${report.expired}, exclude failed ${report.excludeFailed}, skipped ${report.skipped}\n`,
+    );
+    if (report.excludeFailed > 0) process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
@@ -60,6 +87,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') return serve();
   if (command === 'migrate') return migrate();
   if (command === 'token') return token(args);
+  if (command === 'expire') return expire();
   throw new UsageError(`unknown command: ${command}`);
 }
 

@@ -1,11 +1,12 @@
-import type { FastifyServerOptions } from 'fastify';
+import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { type Deps, systemClock, systemRandom } from './deps.js';
 import type { App } from './http/types.js';
-import { HttpPayactionClient } from './payaction/client.js';
+import { startExpiryJob } from './orders/expiry.js';
+import { payactionClientFor } from './payaction/client.js';
 import { buildSandbox, type Sandbox } from './payaction/sandbox/sandbox.js';
 import type { WebhookTarget } from './payaction/sandbox/webhook-sender.js';
 
@@ -19,14 +20,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
-  return {
+export function createLogger(config: Config): Logger {
+  return pino({
     level: config.logLevel,
     redact: {
       paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-webhook-key"]'],
       censor: '[redacted]',
     },
-  };
+  });
 }
 
 /** Webhook resend delays of the embedded sandbox (Payaction's policy: up to 3 resends). */
@@ -60,16 +61,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const db = connect(config.databaseUrl);
   await migrateToLatest(db);
   const embedded = config.payaction.sandbox ? await startEmbeddedSandbox(config) : undefined;
-  const payaction = new HttpPayactionClient({
-    baseUrl: embedded?.url ?? config.payaction.baseUrl,
-    apiKey: config.payaction.apiKey,
-    mallId: config.payaction.mallId,
-    timeoutMs: config.payaction.timeoutMs,
-    attemptsMax: config.payaction.attemptsMax,
-  });
-  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction };
-  const app = await buildApp(deps, { logger: loggerOptions(config) });
+  const payaction = payactionClientFor(config, embedded?.url);
+  const log = createLogger(config);
+  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log };
+  const app = await buildApp(deps, { logger: log });
   const url = await app.listen({ host: config.host, port: config.port });
+  const stopExpiry =
+    config.expiryIntervalSeconds > 0
+      ? startExpiryJob(deps, config.expiryIntervalSeconds * 1000)
+      : () => undefined;
   if (embedded) embedded.target.url = `http://127.0.0.1:${new URL(url).port}/webhook`;
   return {
     app,
@@ -77,6 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     sandbox: embedded && { url: embedded.url, sandbox: embedded.sandbox },
     close: async () => {
+      stopExpiry();
       await app.close();
       await embedded?.sandbox.app.close();
       await db.close();

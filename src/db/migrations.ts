@@ -140,9 +140,16 @@ function initialSchema(dialect: Dialect): Migration {
   };
 }
 
+/** Expiry claims: one instance at a time works on an expiring order. */
+const expiryClaims: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('orders').addColumn('claimed_until', 'bigint').execute();
+  },
+};
+
 /** Versioned migrations, in order. Never edit one that has shipped; add the next. */
 function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initialSchema(dialect) };
+  return { '0001_initial': initialSchema(dialect), '0002_expiry_claims': expiryClaims };
 }
 
 function migrator(db: Db): Migrator {

@@ -30,6 +30,8 @@ export interface OrdersTable {
   matched_at: number | null;
   completed_at: number | null;
   cancelled_at: number | null;
+  /** An instance working on this order (expiry) holds it until this time. */
+  claimed_until: Generated<number | null>;
 }
 
 export interface LedgerTable {

@@ -178,3 +178,33 @@ export async function totalsByStatus(
     .execute();
   return rows.map((r) => ({ status: r.status, count: toSafeInt(r.n), amount: toSafeInt(r.total ?? 0) }));
 }
+
+/** Pending orders whose time is up, oldest first. Served by the (status, expires_at) index. */
+export async function findExpiredPending(
+  db: Kysely<Database>,
+  nowMs: number,
+  limit: number,
+): Promise<Order[]> {
+  const rows = await ordersWithUser(db)
+    .where('orders.status', '=', 'pending')
+    .where('orders.expires_at', '<=', nowMs)
+    .orderBy('orders.expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toOrder);
+}
+
+/**
+ * Claims a pending order for `untilMs`; exactly one of several instances gets `true`. A claim that
+ * ran out (its instance died) can be taken again.
+ */
+export async function claimPending(db: Kysely<Database>, orderId: number, nowMs: number, untilMs: number) {
+  const result = await db
+    .updateTable('orders')
+    .set({ claimed_until: untilMs })
+    .where('id', '=', orderId)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', nowMs)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

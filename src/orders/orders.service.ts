@@ -129,12 +129,24 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
     await markRegistered(deps.db.kysely, order.id, deps.clock.now());
     return order;
   }
-  await cancelInDb(deps, order, { kind: 'system', id: 'registration' }, 'registration_failed', result.detail);
+  await cancelPending(
+    deps,
+    order,
+    { kind: 'system', id: 'registration' },
+    'registration_failed',
+    result.detail,
+  );
   throw fail('payaction_error', result.detail, { payaction_response: result.detail });
 }
 
 /** The conditional move to cancelled plus its audit row; false when the order had left pending. */
-async function cancelInDb(deps: Deps, order: Order, actor: Actor, reason: CancelReason, why?: string) {
+export async function cancelPending(
+  deps: Deps,
+  order: Order,
+  actor: Actor,
+  reason: CancelReason,
+  why?: string,
+) {
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
     const moved = await moveOrder(trx, order.id, 'pending', {
@@ -176,7 +188,7 @@ export async function cancelOrder(deps: Deps, actor: Actor, orderNumber: string)
   const result = await deps.payaction.excludeOrder(orderNumber);
   if (!result.ok) throw fail('payaction_error', result.detail, { payaction_response: result.detail });
   const reason: CancelReason = actor.kind === 'admin' ? 'admin' : 'user';
-  if (await cancelInDb(deps, order, actor, reason)) return { payactionResponse: result.response };
+  if (await cancelPending(deps, order, actor, reason)) return { payactionResponse: result.response };
   const now = await findOrder(deps.db.kysely, orderNumber);
   if (now?.status === 'cancelled') return { payactionResponse: result.response };
   throw fail('invalid_state');

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { isoKst } from '../domain/kst.js';
 
 /**
@@ -35,6 +36,10 @@ type Attempt =
   | { kind: 'success'; response: unknown }
   | { kind: 'rejected'; detail: string; response: unknown }
   | { kind: 'transient'; detail: string; response: unknown };
+
+// How Payaction words a rejected duplicate order number. Only a retried registration reads it: the
+// first attempt may have reached Payaction before its answer was lost.
+const DUPLICATE_ORDER_RE = /duplicate|already (registered|exists)|이미 (등록|존재)|중복/i;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -82,6 +87,9 @@ export class HttpPayactionClient implements PayactionClient {
       if (attempt > 1) await sleep(this.backoffBaseMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
       last = await this.attempt(path, body);
       if (last.kind === 'success') return { ok: true, response: last.response };
+      if (last.kind === 'rejected' && attempt > 1 && path === '/order' && DUPLICATE_ORDER_RE.test(last.detail)) {
+        return { ok: true, response: last.response };
+      }
       if (last.kind === 'rejected')
         return { ok: false, detail: last.detail, response: last.response, attempts: attempt };
     }
@@ -126,4 +134,16 @@ export class HttpPayactionClient implements PayactionClient {
     if (answer.status === 'success') return { kind: 'success', response: answer };
     return { kind: 'rejected', detail: errorMessage(answer.response), response: answer };
   }
+}
+
+/** The client as configured; `baseUrl` overrides the configured one (the embedded sandbox's address). */
+export function payactionClientFor(config: Config, baseUrl?: string): PayactionClient {
+  const { apiKey, mallId, timeoutMs, attemptsMax } = config.payaction;
+  return new HttpPayactionClient({
+    baseUrl: baseUrl ?? config.payaction.baseUrl,
+    apiKey,
+    mallId,
+    timeoutMs,
+    attemptsMax,
+  });
 }
