@@ -7,7 +7,8 @@ import { isValidUsername } from './domain/input.js';
 import { signUserToken } from './http/auth.js';
 import { expireDueOrders } from './orders/expiry.js';
 import { payactionClientFor } from './payaction/client.js';
-import { closeOnSignals, startServer } from './server.js';
+import { buildSandbox } from './payaction/sandbox/sandbox.js';
+import { closeOnSignals, createLogger, SANDBOX_RETRY_DELAYS_MS, startServer } from './server.js';
 import { printWelcome } from './welcome.js';
 
 const USAGE = `usage: deposit-gateway <command>
@@ -16,7 +17,9 @@ commands:
   serve               run the HTTP service (default)
   migrate             apply pending database migrations and exit
   token <username>    print a user JWT (default lifetime 1 h; --ttl <seconds>)
-  expire              expire pending orders past their time once, then exit`;
+  expire              expire pending orders past their time once, then exit
+  sandbox             run the Payaction sandbox alone on SANDBOX_PORT; webhooks go to
+                      SANDBOX_WEBHOOK_URL (default http://127.0.0.1:PORT/webhook)`;
 
 function loadConfig() {
   readEnvFile();
@@ -76,6 +79,27 @@ async function expire(): Promise<void> {
   }
 }
 
+/** The sandbox on its own, for a service running elsewhere (or several). */
+async function sandbox(): Promise<void> {
+  const { config } = loadConfig();
+  const { apiKey, mallId, webhookKey, sandboxPort, timeoutMs } = config.payaction;
+  const target = {
+    url: process.env.SANDBOX_WEBHOOK_URL || `http://127.0.0.1:${config.port}/webhook`,
+    webhookKey,
+    mallId,
+    retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
+    timeoutMs,
+  };
+  const { app } = buildSandbox({ apiKey, mallId, webhook: target, logger: createLogger(config) });
+  const url = await app.listen({ host: '127.0.0.1', port: sandboxPort });
+  process.stdout.write(
+    `payaction sandbox ${url}  (x-api-key ${apiKey}, x-mall-id ${mallId}; webhooks → ${target.url})\n`,
+  );
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
@@ -88,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'migrate') return migrate();
   if (command === 'token') return token(args);
   if (command === 'expire') return expire();
+  if (command === 'sandbox') return sandbox();
   throw new UsageError(`unknown command: ${command}`);
 }
 

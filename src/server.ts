@@ -31,7 +31,7 @@ export function createLogger(config: Config): Logger {
 }
 
 /** Webhook resend delays of the embedded sandbox (Payaction's policy: up to 3 resends). */
-const SANDBOX_RETRY_DELAYS_MS = [1000, 2000, 4000];
+export const SANDBOX_RETRY_DELAYS_MS = [1000, 2000, 4000];
 
 /**
  * With no Payaction credentials (never in production) the service starts the sandbox on its own

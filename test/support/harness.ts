@@ -57,7 +57,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  env?: Record<string, string>;
+  /** Extra environment; a function is read when the harness starts (for addresses known only then). */
+  env?: Record<string, string> | (() => Record<string, string>);
 }
 
 async function startHarness(testDb: TestDatabase, options: HarnessOptions): Promise<Harness> {
@@ -75,7 +76,7 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
     BANK_NAME: '국민은행',
     BANK_ACCOUNT: '11400204283485',
     BANK_HOLDER: '(주)테스트',
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env() : options.env),
   });
   const db = connect(config.databaseUrl, { poolSize: 20 });
   await migrateToLatest(db);
