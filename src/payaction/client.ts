@@ -87,7 +87,12 @@ export class HttpPayactionClient implements PayactionClient {
       if (attempt > 1) await sleep(this.backoffBaseMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
       last = await this.attempt(path, body);
       if (last.kind === 'success') return { ok: true, response: last.response };
-      if (last.kind === 'rejected' && attempt > 1 && path === '/order' && DUPLICATE_ORDER_RE.test(last.detail)) {
+      if (
+        last.kind === 'rejected' &&
+        attempt > 1 &&
+        path === '/order' &&
+        DUPLICATE_ORDER_RE.test(last.detail)
+      ) {
         return { ok: true, response: last.response };
       }
       if (last.kind === 'rejected')
