@@ -3,18 +3,28 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { adminRoutes } from './admin/admin.routes.js';
 import type { Deps } from './deps.js';
-import { authHook } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { gateHook } from './http/gate.js';
+import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import { registerSecurity } from './http/security.js';
 import type { App } from './http/types.js';
 import { orderRoutes } from './orders/orders.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
+// Larger request headers are refused by Node with 431 before any of our code runs.
+const HEADER_BYTES_MAX = 16 * 1024;
 const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
+
+/** A hop count trusts that many proxies in front of us (what proxy-addr does with a number). */
+function trustProxyOption(setting: boolean | number | string[]) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
 
 export interface AppOptions {
   logger?: FastifyBaseLogger;
+  limiter?: RateLimiter;
 }
 
 /** Builds the HTTP application from its dependencies. It never listens: server.ts does. */
@@ -22,6 +32,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    http: { maxHeaderSize: HEADER_BYTES_MAX },
+    trustProxy: trustProxyOption(deps.config.security.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -37,13 +49,22 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   app.decorateRequest('actor', null);
   app.addHook(
     'onRequest',
-    authHook({
-      adminApiToken: deps.config.adminApiToken,
-      jwtKey: new TextEncoder().encode(deps.config.authJwtSecret),
-      mallId: deps.config.payaction.mallId,
-      webhookKey: deps.config.payaction.webhookKey,
+    gateHook({
+      auth: {
+        adminApiToken: deps.config.adminApiToken,
+        jwtKey: new TextEncoder().encode(deps.config.authJwtSecret),
+        mallId: deps.config.payaction.mallId,
+        webhookKey: deps.config.payaction.webhookKey,
+      },
+      security: deps.config.security,
+      limiter: options.limiter ?? new MemoryRateLimiter(),
+      clock: deps.clock,
     }),
   );
+  registerSecurity(app, {
+    production: deps.config.production,
+    corsOrigins: deps.config.security.corsOrigins,
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 

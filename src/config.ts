@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 export interface Config {
@@ -30,6 +31,21 @@ export interface Config {
   readonly expiryIntervalSeconds: number;
   readonly autoCreateUsers: boolean;
   readonly logLevel: string;
+  readonly security: SecurityConfig;
+}
+
+export interface SecurityConfig {
+  /** Requests per minute per credential (user or admin token); 0 = unlimited. */
+  readonly rateLimitPerMinute: number;
+  /** Requests per minute per client address; 0 = unlimited. */
+  readonly ipRateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before it gets 429; 0 = unlimited. */
+  readonly authFailuresPerMinute: number;
+  readonly corsOrigins: readonly string[];
+  /** CIDRs Payaction's webhooks may come from; empty = any address. */
+  readonly webhookAllowedIps: readonly string[];
+  /** Fastify's `trustProxy`: false, true, a hop count, or the proxies' addresses. */
+  readonly trustProxy: boolean | number | string[];
 }
 
 export type Env = Record<string, string | undefined>;
@@ -90,6 +106,46 @@ function boolVar(env: Env, name: string, fallback: boolean, problems: string[]):
   return fallback;
 }
 
+const listVar = (env: Env, name: string): string[] =>
+  (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function corsOrigins(env: Env, problems: string[]): string[] {
+  const origins = listVar(env, 'CORS_ORIGINS');
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://shop.example`);
+  }
+  return origins;
+}
+
+function isCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = address ? isIP(address) : 0;
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+function cidrList(env: Env, name: string, problems: string[]): string[] {
+  const entries = listVar(env, name);
+  for (const entry of entries) {
+    if (!isCidr(entry)) problems.push(`${name}: "${entry}" is not an IP address or CIDR block`);
+  }
+  return entries;
+}
+
+function trustProxy(env: Env, problems: string[]): boolean | number | string[] {
+  const raw = env.TRUST_PROXY ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  return cidrList(env, 'TRUST_PROXY', problems);
+}
+
 /** Reads and checks every variable, reporting all problems at once. Pure: no files, no clock. */
 export function parseConfig(env: Env): Config {
   const problems: string[] = [];
@@ -122,7 +178,7 @@ export function parseConfig(env: Env): Config {
       sandbox,
       sandboxPort,
       baseUrl: baseUrl.replace(/\/+$/, ''),
-      apiKey: sandbox ? 'sandbox-api-key' : requiredVar(env, 'PAYACTION_API_KEY', problems),
+      apiKey: sandbox ? 'sandbox-api-key' : (env.PAYACTION_API_KEY ?? ''),
       mallId: sandbox
         ? env.PAYACTION_MALL_ID || 'sandbox-mall'
         : requiredVar(env, 'PAYACTION_MALL_ID', problems),
@@ -142,7 +198,18 @@ export function parseConfig(env: Env): Config {
     expiryIntervalSeconds: intVar(env, 'EXPIRY_INTERVAL_SECONDS', 60, 0, 86_400, problems),
     autoCreateUsers: boolVar(env, 'AUTO_CREATE_USERS', false, problems),
     logLevel: env.LOG_LEVEL || 'info',
+    security: {
+      rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000, problems),
+      ipRateLimitPerMinute: intVar(env, 'RATE_LIMIT_IP_PER_MINUTE', 1200, 0, 10_000_000, problems),
+      authFailuresPerMinute: intVar(env, 'AUTH_FAILURES_PER_MINUTE', 10, 0, 1_000_000, problems),
+      corsOrigins: corsOrigins(env, problems),
+      webhookAllowedIps: cidrList(env, 'WEBHOOK_ALLOWED_IPS', problems),
+      trustProxy: trustProxy(env, problems),
+    },
   };
+  if (production && !env.PAYACTION_API_KEY) {
+    problems.push('PAYACTION_API_KEY is required: the Payaction sandbox does not run in production');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

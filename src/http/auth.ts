@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { isValidUsername } from '../domain/input.js';
 import type { Actor } from '../domain/order.js';
-import { errorAnswer } from './errors.js';
 
 export const AUTH_MODES = ['none', 'user', 'admin', 'webhook'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -50,39 +49,25 @@ async function actorFromBearer(settings: AuthSettings, token: string): Promise<A
   }
 }
 
-function headerValue(request: FastifyRequest, name: string): string {
+export function headerValue(request: FastifyRequest, name: string): string {
   const value = request.headers[name];
   return typeof value === 'string' ? value : '';
 }
 
-function deny(reply: FastifyReply, code: 'unauthorized' | 'forbidden'): FastifyReply {
-  const answer = errorAnswer(code);
-  return reply.code(answer.statusCode).send(answer.body);
+/** Payaction's delivery headers, compared in constant time. */
+export function webhookHeadersValid(settings: AuthSettings, request: FastifyRequest): boolean {
+  const keyOk = secretEquals(headerValue(request, 'x-webhook-key'), settings.webhookKey);
+  const mallOk = secretEquals(headerValue(request, 'x-mall-id'), settings.mallId);
+  return keyOk && mallOk;
 }
 
-/**
- * Runs before the body is validated, so an unauthenticated caller learns nothing about the input
- * rules. `user` routes accept a user token or the admin token; `admin` routes only the latter;
- * the webhook is authenticated by Payaction's headers instead.
- */
-export function authHook(settings: AuthSettings) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const mode = request.routeOptions.config.auth ?? 'none';
-    request.actor = null;
-    if (mode === 'none') return;
-    if (mode === 'webhook') {
-      const keyOk = secretEquals(headerValue(request, 'x-webhook-key'), settings.webhookKey);
-      const mallOk = secretEquals(headerValue(request, 'x-mall-id'), settings.mallId);
-      if (!keyOk || !mallOk) return void deny(reply, 'unauthorized');
-      request.actor = { kind: 'payaction', id: 'payaction' };
-      return;
-    }
-    const match = /^Bearer ([^\s]+)$/.exec(headerValue(request, 'authorization'));
-    const actor = match?.[1] ? await actorFromBearer(settings, match[1]) : null;
-    if (!actor) return void deny(reply, 'unauthorized');
-    if (mode === 'admin' && actor.kind !== 'admin') return void deny(reply, 'forbidden');
-    request.actor = actor;
-  };
+/** The admin token or a valid HS256 user token from `Authorization: Bearer …`, else null. */
+export async function authenticateBearer(
+  settings: AuthSettings,
+  request: FastifyRequest,
+): Promise<Actor | null> {
+  const match = /^Bearer ([^\s]+)$/.exec(headerValue(request, 'authorization'));
+  return match?.[1] ? actorFromBearer(settings, match[1]) : null;
 }
 
 /** The authenticated actor of a route that required one. */

@@ -76,6 +76,10 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
     BANK_NAME: '국민은행',
     BANK_ACCOUNT: '11400204283485',
     BANK_HOLDER: '(주)테스트',
+    // Suites fire thousands of requests from one address; the limits have their own suite.
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
     ...(typeof options.env === 'function' ? options.env() : options.env),
   });
   const db = connect(config.databaseUrl, { poolSize: 20 });
