@@ -90,7 +90,7 @@ async function sandbox(): Promise<void> {
     retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
     timeoutMs,
   };
-  const { app } = buildSandbox({ apiKey, mallId, webhook: target, logger: createLogger(config) });
+  const { app } = buildSandbox({ apiKey, mallId, webhook: target, logger: createLogger(config.logLevel) });
   const url = await app.listen({ host: '127.0.0.1', port: sandboxPort });
   process.stdout.write(
     `payaction sandbox ${url}  (x-api-key ${apiKey}, x-mall-id ${mallId}; webhooks → ${target.url})\n`,

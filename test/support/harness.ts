@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -57,6 +58,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** A logger for the app and its jobs (the suite runs silent without one). */
+  log?: FastifyBaseLogger;
   /** Extra environment; a function is read when the harness starts (for addresses known only then). */
   env?: Record<string, string> | (() => Record<string, string>);
 }
@@ -87,8 +90,15 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
   const clock = new FakeClock();
   const payaction = new HttpPayactionClient({ ...config.payaction, backoffBaseMs: 5 });
   const { randomBytes } = await import('node:crypto');
-  const deps: Deps = { config, db, clock, random: { bytes: (n) => randomBytes(n) }, payaction };
-  const app = await buildApp(deps);
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    random: { bytes: (n) => randomBytes(n) },
+    payaction,
+    log: options.log,
+  };
+  const app = await buildApp(deps, { logger: options.log });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const api: Harness['api'] = async (method, path, opts = {}) => {
