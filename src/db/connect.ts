@@ -101,6 +101,10 @@ function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     types: pgTypes as pg.CustomTypesConfig,
   });
+  // An idle connection that the server drops (restart, failover, admin termination) is reported
+  // as a pool 'error'. The pool has already discarded it and the next query opens a fresh one;
+  // without a listener Node treats the event as an uncaught exception and the process exits.
+  pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
