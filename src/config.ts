@@ -11,6 +11,9 @@ export interface Config {
   readonly dataDir: string;
   readonly adminApiToken: string;
   readonly authJwtSecret: string;
+  readonly metricsToken: string;
+  /** How often the ledger invariants are checked in the background (for /metrics); 0 = never. */
+  readonly ledgerCheckIntervalSeconds: number;
   readonly payaction: {
     /** No Payaction credentials outside production: the service runs its own sandbox. */
     readonly sandbox: boolean;
@@ -174,6 +177,8 @@ export function parseConfig(env: Env): Config {
     dataDir,
     adminApiToken: secretVar(env, 'ADMIN_API_TOKEN', problems),
     authJwtSecret: secretVar(env, 'AUTH_JWT_SECRET', problems),
+    metricsToken: env.METRICS_TOKEN ? secretVar(env, 'METRICS_TOKEN', problems) : '',
+    ledgerCheckIntervalSeconds: intVar(env, 'LEDGER_CHECK_INTERVAL_SECONDS', 300, 0, 86_400, problems),
     payaction: {
       sandbox,
       sandboxPort,

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { RandomSource } from './domain/order-number.js';
+import type { ServiceMetrics } from './ops/metrics.js';
 import type { PayactionClient } from './payaction/client.js';
 
 export interface Clock {
@@ -18,6 +19,7 @@ export interface Deps {
   readonly random: RandomSource;
   readonly payaction: PayactionClient;
   readonly log?: FastifyBaseLogger;
+  readonly metrics?: ServiceMetrics;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

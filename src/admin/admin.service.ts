@@ -99,6 +99,7 @@ export async function manualMatch(
   const now = deps.clock.now();
   const result = await inTransaction(deps.db, (trx) => creditOnce(trx, order, actor, now, reason));
   if (result.outcome === 'already_credited') throw fail('invalid_state', 'already_matched');
+  deps.metrics?.orderMatched(result.lateMatch);
   return adminOrder(deps, orderNumber);
 }
 

@@ -4,7 +4,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { isValidUsername } from '../domain/input.js';
 import type { Actor } from '../domain/order.js';
 
-export const AUTH_MODES = ['none', 'user', 'admin', 'webhook'] as const;
+export const AUTH_MODES = ['none', 'user', 'admin', 'webhook', 'metrics'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 declare module 'fastify' {
@@ -27,6 +27,8 @@ export function secretEquals(given: string, expected: string): boolean {
 
 export interface AuthSettings {
   adminApiToken: string;
+  /** A token that may read `/metrics` only; empty = only the admin token may. */
+  metricsToken: string;
   jwtKey: Uint8Array;
   mallId: string;
   webhookKey: string;
@@ -34,6 +36,8 @@ export interface AuthSettings {
 
 async function actorFromBearer(settings: AuthSettings, token: string): Promise<Actor | null> {
   if (secretEquals(token, settings.adminApiToken)) return { kind: 'admin', id: 'admin' };
+  if (settings.metricsToken !== '' && secretEquals(token, settings.metricsToken))
+    return { kind: 'system', id: 'metrics' };
   try {
     const { payload } = await jwtVerify(token, settings.jwtKey, {
       algorithms: ['HS256'],
@@ -66,7 +70,8 @@ export async function authenticateBearer(
   settings: AuthSettings,
   request: FastifyRequest,
 ): Promise<Actor | null> {
-  const match = /^Bearer ([^\s]+)$/.exec(headerValue(request, 'authorization'));
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^Bearer ([^\s]+)$/i.exec(headerValue(request, 'authorization'));
   return match?.[1] ? actorFromBearer(settings, match[1]) : null;
 }
 

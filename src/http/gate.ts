@@ -80,6 +80,8 @@ export function gateHook(options: GateOptions) {
     const byCredential = limited(`actor:${actor.kind}:${actor.id}`, security.rateLimitPerMinute);
     if (byCredential && !byCredential.allowed)
       return void refuse(reply, 'rate_limited', byCredential.retryAfterS);
+    if (mode === 'metrics' ? actor.kind === 'user' : actor.kind === 'system')
+      return void refuse(reply, 'forbidden');
     if (mode === 'admin' && actor.kind !== 'admin') return void refuse(reply, 'forbidden');
     request.actor = actor;
   };

@@ -25,8 +25,9 @@ async function runAndStore(deps: Deps, id: number, run: () => Promise<HttpAnswer
     answer = await run();
   } catch (err) {
     answer = toAnswer(err);
-    // A server-side failure is not an answer to replay: free the key so the client can retry.
-    if (answer.statusCode >= 500) {
+    // Neither a server-side failure nor a refused input started any work: free the key so the
+    // client can retry, or correct the request and send it again under the same key.
+    if (answer.statusCode >= 500 || answer.body.code === 'validation_error') {
       await releaseKey(deps.db.kysely, id);
       if (answer.statusCode === 500) throw err;
       return answer;

@@ -89,6 +89,15 @@ export async function findPendingByKey(db: Kysely<Database>, key: string): Promi
   return row && toOrder(row);
 }
 
+export async function countAllPending(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return toSafeInt(row.n);
+}
+
 export async function countPending(trx: Tx, userId: number): Promise<number> {
   const row = await trx
     .selectFrom('orders')

@@ -110,6 +110,7 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
   }
   if (!placed.created) return placed.order;
   const { order } = placed;
+  deps.metrics?.orderCreated();
   await recordAudit(deps.db.kysely, {
     actor,
     action: 'create',
@@ -148,7 +149,7 @@ export async function cancelPending(
   why?: string,
 ) {
   const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
+  const moved = await inTransaction(deps.db, async (trx) => {
     const moved = await moveOrder(trx, order.id, 'pending', {
       status: 'cancelled',
       pending_key: null,
@@ -170,6 +171,8 @@ export async function cancelPending(
     }
     return moved;
   });
+  if (moved) deps.metrics?.orderCancelled(reason);
+  return moved;
 }
 
 export interface CancelOutcome {

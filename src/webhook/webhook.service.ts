@@ -24,6 +24,13 @@ const PAYACTION_ACTOR = { kind: 'payaction', id: 'payaction' } as const;
  * ids for one order still credit once, because the credit itself is conditional.
  */
 export async function handleWebhook(deps: Deps, delivery: WebhookDelivery): Promise<WebhookOutcome> {
+  const outcome = await applyDelivery(deps, delivery);
+  deps.metrics?.webhook(outcome);
+  if (outcome === 'matched' || outcome === 'late_match') deps.metrics?.orderMatched(outcome === 'late_match');
+  return outcome;
+}
+
+async function applyDelivery(deps: Deps, delivery: WebhookDelivery): Promise<WebhookOutcome> {
   const now = deps.clock.now();
   try {
     return await inTransaction(deps.db, async (trx) => {
