@@ -32,6 +32,13 @@ forEachDatabase('deposit rules', (h) => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(h().stub.callsTo('/order').length).toBe(calls);
+    // The name as the bank will show it: surrounding spaces and decomposed Hangul change nothing.
+    for (const variant of ['  김철수 ', '김철수'.normalize('NFD')]) {
+      const res = await h().deposit('dr_same', variant, 71000);
+      expect(res.status).toBe(200);
+      expect(res.body.order_number).toBe(first.body.order_number);
+    }
+    expect(h().stub.callsTo('/order').length).toBe(calls);
     // Another amount or another name is another order.
     const otherAmount = await placeDeposit(h(), 'dr_same', '김철수', 71001);
     const otherName = await placeDeposit(h(), 'dr_same', '김영희', 71000);
