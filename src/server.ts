@@ -5,7 +5,10 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { type Deps, systemClock, systemRandom } from './deps.js';
 import type { App } from './http/types.js';
+import { startLedgerCheckJob } from './ops/ledger-check.js';
+import { metricsFor } from './ops/ops.routes.js';
 import { startExpiryJob } from './orders/expiry.js';
+import { instrumented } from './payaction/instrumented.js';
 import { payactionClientFor } from './payaction/client.js';
 import { buildSandbox, type Sandbox } from './payaction/sandbox/sandbox.js';
 import type { WebhookTarget } from './payaction/sandbox/webhook-sender.js';
@@ -20,11 +23,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The service's logger; `destination` defaults to stdout. Secret-bearing headers are redacted. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * The service's logger: JSON lines, or readable lines with `pretty` (development on a terminal).
+ * `destination` defaults to stdout. Secret-bearing headers are redacted either way.
+ */
+export function createLogger(level: string, destination?: DestinationStream, pretty = false): Logger {
   return pino(
     {
       level,
+      ...(pretty && !destination
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+            },
+          }
+        : {}),
       redact: {
         paths: [
           'req.headers.authorization',
@@ -81,15 +95,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const db = connect(config.databaseUrl);
   await migrateToLatest(db);
   const embedded = config.payaction.sandbox ? await startEmbeddedSandbox(config) : undefined;
-  const payaction = payactionClientFor(config, embedded?.url);
-  const log = createLogger(config.logLevel);
-  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log };
-  const app = await buildApp(deps, { logger: log });
+  const metrics = metricsFor({ db });
+  const payaction = instrumented(payactionClientFor(config, embedded?.url), metrics);
+  const log = createLogger(config.logLevel, undefined, !config.production && process.stdout.isTTY === true);
+  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics };
+  const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url });
   const url = await app.listen({ host: config.host, port: config.port });
-  const stopExpiry =
-    config.expiryIntervalSeconds > 0
-      ? startExpiryJob(deps, config.expiryIntervalSeconds * 1000)
-      : () => undefined;
+  const stopJobs = [
+    config.expiryIntervalSeconds > 0 ? startExpiryJob(deps, config.expiryIntervalSeconds * 1000) : undefined,
+    config.ledgerCheckIntervalSeconds > 0
+      ? startLedgerCheckJob(deps, config.ledgerCheckIntervalSeconds * 1000)
+      : undefined,
+  ];
   if (embedded) embedded.target.url = `http://127.0.0.1:${new URL(url).port}/webhook`;
   return {
     app,
@@ -97,7 +114,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     sandbox: embedded && { url: embedded.url, sandbox: embedded.sandbox },
     close: async () => {
-      stopExpiry();
+      for (const stop of stopJobs) stop?.();
       await app.close();
       await embedded?.sandbox.app.close();
       await db.close();

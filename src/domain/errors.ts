@@ -6,7 +6,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     readonly detail?: string,
-    readonly extra?: Record<string, unknown>,
+    readonly extra?: ErrorExtra,
   ) {
     super(detail ?? code);
     this.name = 'DomainError';
@@ -31,5 +31,11 @@ export const DOMAIN_ERROR_CODES = [
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
-export const fail = (code: DomainErrorCode, detail?: string, extra?: Record<string, unknown>): DomainError =>
+/** What an error answer may carry besides its message: Payaction's own words, for one. */
+export interface ErrorExtra {
+  payaction_response?: unknown;
+  reason?: string;
+}
+
+export const fail = (code: DomainErrorCode, detail?: string, extra?: ErrorExtra): DomainError =>
   new DomainError(code, detail, extra);

@@ -35,3 +35,11 @@ export function isValidAmount(value: unknown, limits: AmountLimits): value is nu
     value <= limits.maxAmount
   );
 }
+
+// Free text that is stored as given (memos, reasons, what Payaction sends) carries no control
+// characters: PostgreSQL cannot store U+0000 at all, and the others have no place in an admin page
+// or a log line. Memos and reasons may span lines (tab, LF, CR); Payaction's fields may not.
+const TEXT_CHAR = '[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]';
+export const TEXT_PATTERN = `^${TEXT_CHAR}*$`;
+export const NON_BLANK_TEXT_PATTERN = `^(?=[\\s\\S]*\\S)${TEXT_CHAR}*$`;
+export const SINGLE_LINE_TEXT_PATTERN = '^[^\\u0000-\\u001F\\u007F]*$';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { actorOf } from './auth.js';
-import { errorAnswer, type HttpAnswer, toAnswer } from './errors.js';
+import { type ErrorBody, errorAnswer, type HttpAnswer, toAnswer } from './errors.js';
 import { claimKey, completeKey, findKey, releaseKey } from './idempotency.repository.js';
 
 const KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -19,19 +19,20 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-async function runAndStore(deps: Deps, id: number, run: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
-  let answer: HttpAnswer;
+async function runAndStore<B>(deps: Deps, id: number, run: () => Promise<HttpAnswer<B>>): Promise<HttpAnswer<B>> {
+  let answer: HttpAnswer<B>;
   try {
     answer = await run();
   } catch (err) {
-    answer = toAnswer(err);
+    const failed = toAnswer(err);
     // Neither a server-side failure nor a refused input started any work: free the key so the
     // client can retry, or correct the request and send it again under the same key.
-    if (answer.statusCode >= 500 || answer.body.code === 'validation_error') {
+    if (failed.statusCode >= 500 || failed.body.code === 'validation_error') {
       await releaseKey(deps.db.kysely, id);
-      if (answer.statusCode === 500) throw err;
-      return answer;
+      if (failed.statusCode === 500) throw err;
+      return failed;
     }
+    answer = failed;
   }
   await completeKey(deps.db.kysely, id, answer.statusCode, JSON.stringify(answer.body));
   return answer;
@@ -42,12 +43,12 @@ async function runAndStore(deps: Deps, id: number, run: () => Promise<HttpAnswer
  * another body → 422; while the first is still running → 409. Keys are scoped to the caller and
  * the route, and live in the database so every instance sees them.
  */
-export async function idempotent(
+export async function idempotent<B>(
   deps: Deps,
   request: FastifyRequest,
   route: string,
-  run: () => Promise<HttpAnswer>,
-): Promise<HttpAnswer> {
+  run: () => Promise<HttpAnswer<B>>,
+): Promise<HttpAnswer<B>> {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return run();
   if (typeof key !== 'string' || !KEY_RE.test(key)) return errorAnswer('validation_error', 'Idempotency-Key');
@@ -73,7 +74,8 @@ export async function idempotent(
     if (stored.state === 'running' || stored.responseStatus === null || stored.responseBody === null) {
       return errorAnswer('idempotency_in_progress');
     }
-    return { statusCode: stored.responseStatus, body: JSON.parse(stored.responseBody) };
+    // The stored body is this route's own earlier answer.
+    return { statusCode: stored.responseStatus, body: JSON.parse(stored.responseBody) as B | ErrorBody };
   }
   return errorAnswer('idempotency_in_progress');
 }

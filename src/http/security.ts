@@ -15,6 +15,14 @@ const CORS_METHODS = 'GET, POST, PATCH, OPTIONS';
 const CORS_HEADERS = 'authorization, content-type, idempotency-key, x-request-id';
 const CORS_MAX_AGE_S = '600';
 
+/** The API headers, on a reply that does not already carry its own. */
+export function setApiHeaders(reply: FastifyReply, production: boolean): void {
+  for (const [name, value] of Object.entries(API_HEADERS)) {
+    if (!reply.hasHeader(name)) reply.header(name, value);
+  }
+  if (production) reply.header('strict-transport-security', HSTS);
+}
+
 /**
  * Security headers on every response, and CORS closed unless `CORS_ORIGINS` lists the origin.
  * Routes that serve pages set their own Content-Security-Policy; it is kept.
@@ -30,10 +38,7 @@ export function registerSecurity(
   };
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-    for (const [name, value] of Object.entries(API_HEADERS)) {
-      if (!reply.hasHeader(name)) reply.header(name, value);
-    }
-    if (options.production) reply.header('strict-transport-security', HSTS);
+    setApiHeaders(reply, options.production);
     const origin = allowedOrigin(request);
     if (origin) {
       reply.header('access-control-allow-origin', origin);

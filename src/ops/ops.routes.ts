@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { errorAnswer } from '../http/errors.js';
+import { answers, Responses } from '../http/responses.js';
 import type { App } from '../http/types.js';
 import { countAllPending } from '../orders/orders.repository.js';
 import { PromMetrics } from './metrics.js';
@@ -7,14 +8,22 @@ import { checkReady } from './readiness.js';
 
 /** Health, readiness and Prometheus metrics. */
 export function opsRoutes(app: App, deps: Deps): void {
-  app.get('/healthz', { config: { auth: 'none' } }, async () => ({ status: 'success' }));
+  app.get(
+    '/healthz',
+    { config: { auth: 'none' }, schema: { response: { 200: Responses.ok } } },
+    async () => ({ status: 'success' as const }),
+  );
 
-  app.get('/readyz', { config: { auth: 'none' } }, async (_req, reply) => {
-    const ready = await checkReady(deps.db);
-    if (ready === 'ready') return { status: 'success', database: deps.db.dialect };
-    const answer = errorAnswer('database_unavailable', ready);
-    return reply.code(answer.statusCode).send({ ...answer.body, reason: ready });
-  });
+  app.get(
+    '/readyz',
+    { config: { auth: 'none' }, schema: { response: answers(Responses.ready) } },
+    async (_req, reply) => {
+      const ready = await checkReady(deps.db);
+      if (ready === 'ready') return { status: 'success' as const, database: deps.db.dialect };
+      const answer = errorAnswer('database_unavailable', ready);
+      return reply.code(answer.statusCode).send({ ...answer.body, reason: ready });
+    },
+  );
 
   const metrics = deps.metrics;
   if (!(metrics instanceof PromMetrics)) return;

@@ -8,7 +8,9 @@ import { migrateToLatest } from '../../src/db/migrations.js';
 import type { Deps } from '../../src/deps.js';
 import type { App } from '../../src/http/types.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
+import { metricsFor } from '../../src/ops/ops.routes.js';
 import { HttpPayactionClient } from '../../src/payaction/client.js';
+import { instrumented } from '../../src/payaction/instrumented.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './databases.js';
 import { PayactionStub } from './payaction-stub.js';
 
@@ -88,7 +90,8 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
   const db = connect(config.databaseUrl, { poolSize: 20 });
   await migrateToLatest(db);
   const clock = new FakeClock();
-  const payaction = new HttpPayactionClient({ ...config.payaction, backoffBaseMs: 5 });
+  const metrics = metricsFor({ db });
+  const payaction = instrumented(new HttpPayactionClient({ ...config.payaction, backoffBaseMs: 5 }), metrics);
   const { randomBytes } = await import('node:crypto');
   const deps: Deps = {
     config,
@@ -97,6 +100,7 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
     random: { bytes: (n) => randomBytes(n) },
     payaction,
     log: options.log,
+    metrics,
   };
   const app = await buildApp(deps, { logger: options.log });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,66 @@
+import type { Deps } from '../deps.js';
+import { DomainError, fail } from '../domain/errors.js';
+import { normalizeBillingName } from '../domain/input.js';
+import { signUserToken } from '../http/auth.js';
+import { createUser } from '../users/users.service.js';
+import { DEMO_USERNAME } from '../welcome.js';
+
+/**
+ * What the pages offer in sandbox mode only: a demo sign-in for the deposit page, and for operators
+ * a simulated bank transfer and the list of transfers the embedded sandbox has seen. The browser
+ * never reaches the sandbox's port; these calls go to it over HTTP from the service.
+ */
+export const DEMO_TOKEN_TTL_S = 60 * 60;
+const SANDBOX_TIMEOUT_MS = 5000;
+
+export async function demoToken(
+  deps: Deps,
+): Promise<{ username: string; token: string; expiresInS: number }> {
+  try {
+    await createUser(deps, DEMO_USERNAME);
+  } catch (err) {
+    if (!(err instanceof DomainError && err.code === 'user_exists')) throw err;
+  }
+  const token = await signUserToken(
+    deps.config.authJwtSecret,
+    DEMO_USERNAME,
+    DEMO_TOKEN_TTL_S,
+    deps.clock.now(),
+  );
+  return { username: DEMO_USERNAME, token, expiresInS: DEMO_TOKEN_TTL_S };
+}
+
+async function callSandbox(sandboxUrl: string, init: RequestInit): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(`${sandboxUrl}/_sandbox/transfers`, {
+      ...init,
+      signal: AbortSignal.timeout(SANDBOX_TIMEOUT_MS),
+    });
+  } catch {
+    throw fail('payaction_error', 'sandbox unreachable');
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok || typeof body !== 'object' || body === null)
+    throw fail('payaction_error', `sandbox ${res.status}`);
+  return body as Record<string, unknown>;
+}
+
+/** A bank transfer arriving at the shop's account, as the sandbox's matching rule sees it. */
+export async function simulateTransfer(
+  sandboxUrl: string,
+  billingName: string,
+  amount: number,
+): Promise<Record<string, unknown>> {
+  const name = normalizeBillingName(billingName);
+  if (name === undefined) throw fail('validation_error', 'billing_name');
+  return callSandbox(sandboxUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ billing_name: name, amount }),
+  });
+}
+
+export async function listTransfers(sandboxUrl: string): Promise<Record<string, unknown>> {
+  return callSandbox(sandboxUrl, { method: 'GET' });
+}
