@@ -100,6 +100,13 @@ describe('web pages served by the service (sandbox mode)', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('documents the sandbox-mode endpoints, not the pages, in the API description', async () => {
+    const doc = await (await fetch(`${web.url}/openapi.json`)).json();
+    const paths = Object.keys(doc.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/demo/token', '/admin/sandbox/transfers']));
+    for (const page of ['/', '/admin', '/admin/', '/assets/{name}']) expect(paths).not.toContain(page);
+  });
 });
 
 describe('web pages in real mode', () => {

@@ -13,6 +13,24 @@ import { DEMO_USERNAME } from '../welcome.js';
 export const DEMO_TOKEN_TTL_S = 60 * 60;
 const SANDBOX_TIMEOUT_MS = 5000;
 
+export type TransferResult = 'matched' | 'unmatched' | 'ambiguous';
+
+export interface SimulatedTransfer {
+  result: TransferResult;
+  order_number?: string;
+  candidates?: string[];
+}
+
+export interface SeenTransfer {
+  id: number;
+  billing_name: string;
+  amount: number;
+  received_at: string;
+  result: TransferResult;
+  order_number: string | null;
+  candidates: string[];
+}
+
 export async function demoToken(
   deps: Deps,
 ): Promise<{ username: string; token: string; expiresInS: number }> {
@@ -30,7 +48,8 @@ export async function demoToken(
   return { username: DEMO_USERNAME, token, expiresInS: DEMO_TOKEN_TTL_S };
 }
 
-async function callSandbox(sandboxUrl: string, init: RequestInit): Promise<Record<string, unknown>> {
+/** The sandbox's answer (src/payaction/sandbox/sandbox.ts), or payaction_error when there is none. */
+async function callSandbox<T>(sandboxUrl: string, init: RequestInit, field: string): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${sandboxUrl}/_sandbox/transfers`, {
@@ -40,10 +59,10 @@ async function callSandbox(sandboxUrl: string, init: RequestInit): Promise<Recor
   } catch {
     throw fail('payaction_error', 'sandbox unreachable');
   }
-  const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok || typeof body !== 'object' || body === null)
-    throw fail('payaction_error', `sandbox ${res.status}`);
-  return body as Record<string, unknown>;
+  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (!res.ok || body?.status !== 'success' || body[field] === undefined)
+    throw fail('payaction_error', `sandbox answered ${res.status}`);
+  return body as T;
 }
 
 /** A bank transfer arriving at the shop's account, as the sandbox's matching rule sees it. */
@@ -51,16 +70,20 @@ export async function simulateTransfer(
   sandboxUrl: string,
   billingName: string,
   amount: number,
-): Promise<Record<string, unknown>> {
+): Promise<SimulatedTransfer> {
   const name = normalizeBillingName(billingName);
   if (name === undefined) throw fail('validation_error', 'billing_name');
-  return callSandbox(sandboxUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ billing_name: name, amount }),
-  });
+  const body = JSON.stringify({ billing_name: name, amount });
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  const { result, order_number, candidates } = await callSandbox<SimulatedTransfer>(
+    sandboxUrl,
+    init,
+    'result',
+  );
+  return { result, order_number, candidates };
 }
 
-export async function listTransfers(sandboxUrl: string): Promise<Record<string, unknown>> {
-  return callSandbox(sandboxUrl, { method: 'GET' });
+export async function listTransfers(sandboxUrl: string): Promise<SeenTransfer[]> {
+  const answer = await callSandbox<{ transfers: SeenTransfer[] }>(sandboxUrl, { method: 'GET' }, 'transfers');
+  return answer.transfers;
 }
