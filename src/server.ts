@@ -1,3 +1,4 @@
+import type { Server, ServerResponse } from 'node:http';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -90,6 +91,30 @@ async function startEmbeddedSandbox(
   return { sandbox, target, url };
 }
 
+/**
+ * Node's `server.close()` closes the connections that are idle at that moment only: a keep-alive
+ * connection whose request is still running stays open after its response until the keep-alive
+ * timeout (72 s), which held the shutdown past its grace period and made it exit 1. The returned
+ * function, called when shutting down, makes every response still to be sent carry
+ * `Connection: close`, so each of those connections ends with its response.
+ */
+function closeConnectionsAfterResponses(server: Server): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) return closeAfter(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return () => {
+    draining = true;
+    for (const res of inFlight) closeAfter(res);
+  };
+}
+
 /** Connects, migrates, builds the app and listens. The only place that opens a port for the API. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const db = connect(config.databaseUrl);
@@ -100,6 +125,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel, undefined, !config.production && process.stdout.isTTY === true);
   const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics };
   const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url });
+  const drain = closeConnectionsAfterResponses(app.server);
   const url = await app.listen({ host: config.host, port: config.port });
   const stopJobs = [
     config.expiryIntervalSeconds > 0 ? startExpiryJob(deps, config.expiryIntervalSeconds * 1000) : undefined,
@@ -115,6 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sandbox: embedded && { url: embedded.url, sandbox: embedded.sandbox },
     close: async () => {
       for (const stop of stopJobs) stop?.();
+      drain();
       await app.close();
       await embedded?.sandbox.app.close();
       await db.close();

@@ -41,6 +41,23 @@ async function withDb<T>(work: (config: Config, db: Db) => Promise<T>): Promise<
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
+/** `parseArgs` errors (an unknown option, a missing value) are usage errors: exit 2 with the usage. */
+function parseCommandArgs<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+      throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+/** Commands without options refuse arguments rather than ignore them (`migrate --dry-run` must not migrate). */
+function noArgs(args: string[], command: string): void {
+  if (args.length > 0) throw new UsageError(`${command} takes no arguments (got ${args.join(' ')})`);
+}
+
 function usernameArg(positionals: string[], command: string): string {
   const username = positionals[0];
   if (!username || !isValidUsername(username)) throw new UsageError(`${command} needs a valid username`);
@@ -51,7 +68,8 @@ export const COMMANDS: Record<string, Command> = {
   serve: {
     usage: 'serve',
     summary: 'run the HTTP service (the default command)',
-    async run() {
+    async run(args) {
+      noArgs(args, 'serve');
       const { config, generated } = loadConfig();
       const server = await startServer(config);
       closeOnSignals(server);
@@ -61,7 +79,8 @@ export const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
     summary: 'apply pending database migrations and exit',
-    async run() {
+    async run(args) {
+      noArgs(args, 'migrate');
       const { config } = loadConfig();
       const db = connect(config.databaseUrl);
       try {
@@ -76,11 +95,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'user create <username> [--wallet <address>]',
     summary: 'create a user (a TRON wallet address is checked by its checksum)',
     async run(args) {
-      const { positionals, values } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { wallet: { type: 'string' } },
-      });
+      const { positionals, values } = parseCommandArgs(() =>
+        parseArgs({ args, allowPositionals: true, options: { wallet: { type: 'string' } } }),
+      );
       if (positionals[0] !== 'create') throw new UsageError('user: the only subcommand is "create"');
       const username = usernameArg(positionals.slice(1), 'user create');
       await withDb(async (config, db) => {
@@ -106,11 +123,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'token <username> [--ttl <seconds>]',
     summary: 'print a user JWT for integration tests (default lifetime 3600 s)',
     async run(args) {
-      const { positionals, values } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { ttl: { type: 'string' } },
-      });
+      const { positionals, values } = parseCommandArgs(() =>
+        parseArgs({ args, allowPositionals: true, options: { ttl: { type: 'string' } } }),
+      );
       const username = usernameArg(positionals, 'token');
       const ttlS = values.ttl === undefined ? 3600 : Number(values.ttl);
       if (!Number.isInteger(ttlS) || ttlS <= 0)
@@ -122,7 +137,8 @@ export const COMMANDS: Record<string, Command> = {
   verify: {
     usage: 'verify',
     summary: 'check the ledger invariants for every user; exit 1 on a mismatch, naming it',
-    async run() {
+    async run(args) {
+      noArgs(args, 'verify');
       const report = await withDb((_config, db) => verifyLedger(db));
       for (const b of report.balances) {
         say(`user ${b.username}: balance ${b.balance} but ledger sums to ${b.ledgerSum}`);
@@ -139,7 +155,8 @@ export const COMMANDS: Record<string, Command> = {
   expire: {
     usage: 'expire',
     summary: 'expire pending orders past their time once, then exit (exit 1 if an exclude call failed)',
-    async run() {
+    async run(args) {
+      noArgs(args, 'expire');
       const report = await withDb((config, db) =>
         expireDueOrders({
           config,
@@ -156,7 +173,8 @@ export const COMMANDS: Record<string, Command> = {
   sandbox: {
     usage: 'sandbox',
     summary: 'run the Payaction sandbox alone on SANDBOX_PORT; webhooks go to SANDBOX_WEBHOOK_URL',
-    async run() {
+    async run(args) {
+      noArgs(args, 'sandbox');
       const { config } = loadConfig();
       const { apiKey, mallId, webhookKey, sandboxPort, timeoutMs } = config.payaction;
       const url = process.env.SANDBOX_WEBHOOK_URL || `http://127.0.0.1:${config.port}/webhook`;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { isoKst } from '../../domain/kst.js';
 import { secretEquals } from '../../http/auth.js';
@@ -14,7 +14,8 @@ export interface SandboxOptions {
   apiKey: string;
   mallId: string;
   webhook: WebhookTarget;
-  logger?: FastifyServerOptions['logger'];
+  /** A pino logger (Fastify 5 takes an instance as `loggerInstance`; `logger` accepts options only). */
+  logger?: FastifyBaseLogger;
 }
 
 export interface Sandbox {
@@ -46,7 +47,10 @@ const error = (message: string) => ({ status: 'error', response: { message } });
 export const SANDBOX_DUPLICATE_MESSAGE = 'duplicate order_number';
 
 export function buildSandbox(options: SandboxOptions): Sandbox {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 16 * 1024,
+  });
   const state = new SandboxState();
   const deliveries: DeliveryRecord[] = [];
   const running = new Set<Promise<unknown>>();
