@@ -99,7 +99,6 @@ describe.skipIf(!available)('deposit page and admin dashboard in Chromium', () =
     await admin.getByLabel('입금자명').fill(NAME);
     await admin.getByLabel('금액 (원)').fill(String(AMOUNT));
 
-    await user.evaluate(() => sessionStorage.setItem('dg.test.loaded-once', 'yes'));
     await user.evaluate(() => Object.assign(window, { notReloaded: true }));
     await admin.getByRole('button', { name: '입금 보내기' }).click();
     await admin.getByText(`주문 ${orderNumber}에 매칭되었습니다`).waitFor();
@@ -109,6 +108,7 @@ describe.skipIf(!available)('deposit page and admin dashboard in Chromium', () =
     expect(await user.evaluate(() => 'notReloaded' in window)).toBe(true);
     await user.getByTestId('order-status').getByText('현재 잔액은 60,000원').waitFor();
     await user.getByTestId('balance').getByText('60,000원').waitFor();
+    await browser.screenshot(user, 'deposit-360-matched.png');
   });
 
   it('the sandbox panel lists a transfer nobody ordered as unmatched', async () => {

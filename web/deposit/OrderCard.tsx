@@ -99,7 +99,9 @@ export function OrderCard({
   const matched = order.status === '매칭완료' || order.status === '완료';
   return (
     <section class="card order" aria-labelledby="order-title">
-      <h2 id="order-title">아래 계좌로 입금해 주세요</h2>
+      <h2 id="order-title">
+        {pending ? '아래 계좌로 입금해 주세요' : matched ? '입금 완료' : '취소된 입금 요청'}
+      </h2>
       <dl class="facts">
         <dt>은행</dt>
         <dd>{order.bank}</dd>
