@@ -198,7 +198,7 @@ export function parseConfig(env: Env): Config {
     },
     minAmount,
     maxAmount,
-    maxPendingPerUser: intVar(env, 'MAX_PENDING_PER_USER', 5, 1, 1000, problems),
+    maxPendingPerUser: intVar(env, 'MAX_PENDING_PER_USER', 5, 1, 1_000_000, problems),
     orderTtlMinutes: intVar(env, 'ORDER_TTL_MINUTES', 1440, 1, 525_600, problems),
     expiryIntervalSeconds: intVar(env, 'EXPIRY_INTERVAL_SECONDS', 60, 0, 86_400, problems),
     autoCreateUsers: boolVar(env, 'AUTO_CREATE_USERS', false, problems),

@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
+import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import { toSafeInt } from './values.js';
 
@@ -20,6 +21,8 @@ export type Dialect = 'sqlite' | 'mysql' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** SQLite only: write transactions share commits (src/db/group-commit.ts). */
+  readonly groupCommit?: GroupCommit;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,26 @@ class DurableSqliteDialect extends SqliteDialect {
   }
 }
 
+const STATEMENT_CACHE_MAX = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small one. Queries are
+ * parameterised, so their texts repeat and their statements can be reused.
+ */
+function cachePreparedStatements(database: SQLite.Database): void {
+  const prepare = database.prepare.bind(database);
+  const cache = new Map<string, SQLite.Statement>();
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+      statement = prepare(source);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as SQLite.Database['prepare'];
+}
+
 function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -64,6 +87,7 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
+  cachePreparedStatements(database);
   return new Kysely<Database>({ dialect: new DurableSqliteDialect(database) });
 }
 
@@ -116,5 +140,6 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
       : dialect === 'mysql'
         ? openMysql(url, options)
         : openPostgres(url, options);
-  return { kysely, dialect, close: () => kysely.destroy() };
+  const groupCommit = dialect === 'sqlite' ? new GroupCommit(kysely) : undefined;
+  return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import { isRetryableConflict } from './errors.js';
 import type { Database } from './schema.js';
@@ -12,7 +12,17 @@ const CONFLICT_BACKOFF_MS = 5;
  * Runs `work` in one transaction. A deadlock or lock timeout rolls everything back, so running the
  * whole function again is safe; `work` must therefore have no effects outside the transaction.
  */
+/**
+ * One autocommit write. On SQLite it joins the group commit rather than paying a commit (and an
+ * fsync) of its own; elsewhere it simply runs.
+ */
+export function autocommit<T>(db: Db, work: (executor: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.groupCommit ? db.groupCommit.run(work) : work(db.kysely);
+}
+
 export async function inTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
+  // SQLite has one writer in this process: its transactions are grouped to share a commit.
+  if (db.groupCommit) return db.groupCommit.run(work);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.kysely.transaction().execute(work);

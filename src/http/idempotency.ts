@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { autocommit } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { actorOf } from './auth.js';
 import { type ErrorBody, errorAnswer, type HttpAnswer, toAnswer } from './errors.js';
@@ -19,7 +20,11 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-async function runAndStore<B>(deps: Deps, id: number, run: () => Promise<HttpAnswer<B>>): Promise<HttpAnswer<B>> {
+async function runAndStore<B>(
+  deps: Deps,
+  id: number,
+  run: () => Promise<HttpAnswer<B>>,
+): Promise<HttpAnswer<B>> {
   let answer: HttpAnswer<B>;
   try {
     answer = await run();
@@ -28,13 +33,13 @@ async function runAndStore<B>(deps: Deps, id: number, run: () => Promise<HttpAns
     // Neither a server-side failure nor a refused input started any work: free the key so the
     // client can retry, or correct the request and send it again under the same key.
     if (failed.statusCode >= 500 || failed.body.code === 'validation_error') {
-      await releaseKey(deps.db.kysely, id);
+      await autocommit(deps.db, (db) => releaseKey(db, id));
       if (failed.statusCode === 500) throw err;
       return failed;
     }
     answer = failed;
   }
-  await completeKey(deps.db.kysely, id, answer.statusCode, JSON.stringify(answer.body));
+  await autocommit(deps.db, (db) => completeKey(db, id, answer.statusCode, JSON.stringify(answer.body)));
   return answer;
 }
 
@@ -58,7 +63,7 @@ export async function idempotent<B>(
   const db = deps.db.kysely;
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
-    if (await claimKey(db, scope, key, hash, now)) {
+    if (await autocommit(deps.db, (exec) => claimKey(exec, scope, key, hash, now))) {
       const claimed = await findKey(db, scope, key);
       if (!claimed) continue;
       return runAndStore(deps, claimed.id, run);
@@ -67,7 +72,7 @@ export async function idempotent<B>(
     if (!stored) continue;
     const age = now - stored.createdAt;
     if (age >= KEY_TTL_MS || (stored.state === 'running' && age >= RUNNING_ABANDONED_MS)) {
-      await releaseKey(db, stored.id);
+      await autocommit(deps.db, (exec) => releaseKey(exec, stored.id));
       continue;
     }
     if (stored.requestHash !== hash) return errorAnswer('idempotency_key_reused');

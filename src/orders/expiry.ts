@@ -1,3 +1,4 @@
+import { autocommit } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../domain/order.js';
 import { claimPending, findExpiredPending } from './orders.repository.js';
@@ -26,7 +27,7 @@ export async function expireDueOrders(deps: Deps): Promise<ExpiryReport> {
   const report: ExpiryReport = { expired: 0, excludeFailed: 0, skipped: 0 };
   const now = deps.clock.now();
   for (const order of await findExpiredPending(deps.db.kysely, now, EXPIRY_BATCH_MAX)) {
-    if (!(await claimPending(deps.db.kysely, order.id, now, now + CLAIM_MS))) {
+    if (!(await autocommit(deps.db, (db) => claimPending(db, order.id, now, now + CLAIM_MS)))) {
       report.skipped++;
       continue;
     }

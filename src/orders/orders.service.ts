@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import { UniqueConflict } from '../db/errors.js';
-import { inTransaction } from '../db/tx.js';
+import { autocommit, inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { assertActsFor, canSeeOrder } from '../domain/access.js';
 import { fail } from '../domain/errors.js';
@@ -46,7 +46,7 @@ async function userForDeposit(deps: Deps, username: string): Promise<User> {
   if (!deps.config.autoCreateUsers) throw fail('user_not_found');
   // Two first deposits may race to create the user; either insert is as good as the other.
   return (
-    (await insertUser(deps.db.kysely, username, null, deps.clock.now())) ??
+    (await autocommit(deps.db, (db) => insertUser(db, username, null, deps.clock.now()))) ??
     (await findUser(deps.db.kysely, username)) ??
     Promise.reject(new Error(`user ${username} vanished while being created`))
   );
@@ -59,6 +59,7 @@ async function userForDeposit(deps: Deps, username: string): Promise<User> {
  */
 async function placeOrder(
   deps: Deps,
+  actor: Actor,
   user: User,
   input: DepositInput,
 ): Promise<{ order: Order; created: boolean }> {
@@ -86,6 +87,14 @@ async function placeOrder(
     });
     const order = await findOrder(trx, orderNumber);
     if (!order) throw new Error(`order ${orderNumber} not readable after insert`);
+    await recordAudit(trx, {
+      actor,
+      action: 'create',
+      orderId: order.id,
+      userId: user.id,
+      to: 'pending',
+      atMs: now,
+    });
     return { order, created: true };
   });
 }
@@ -102,7 +111,7 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
   let placed: { order: Order; created: boolean } | undefined;
   for (let attempt = 1; !placed; attempt++) {
     try {
-      placed = await placeOrder(deps, user, input);
+      placed = await placeOrder(deps, actor, user, input);
     } catch (err) {
       // Another request committed the same pending key or order number meanwhile; look again.
       if (!(err instanceof UniqueConflict) || attempt >= PLACE_ATTEMPTS_MAX) throw err;
@@ -111,14 +120,6 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
   if (!placed.created) return placed.order;
   const { order } = placed;
   deps.metrics?.orderCreated();
-  await recordAudit(deps.db.kysely, {
-    actor,
-    action: 'create',
-    orderId: order.id,
-    userId: order.userId,
-    to: 'pending',
-    atMs: order.createdAt,
-  });
   const result = await deps.payaction.registerOrder({
     orderNumber: order.orderNumber,
     amount: order.amount,
@@ -127,7 +128,7 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
     ordererName: order.username,
   });
   if (result.ok) {
-    await markRegistered(deps.db.kysely, order.id, deps.clock.now());
+    await autocommit(deps.db, (db) => markRegistered(db, order.id, deps.clock.now()));
     return order;
   }
   await cancelPending(

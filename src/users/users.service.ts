@@ -1,3 +1,4 @@
+import { autocommit } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { assertActsFor } from '../domain/access.js';
 import { fail } from '../domain/errors.js';
@@ -22,7 +23,8 @@ export async function getUser(deps: Deps, actor: Actor, username: string): Promi
 }
 
 export async function createUser(deps: Deps, username: string, walletAddress?: string | null): Promise<User> {
-  const user = await insertUser(deps.db.kysely, username, checkedWallet(walletAddress), deps.clock.now());
+  const wallet = checkedWallet(walletAddress);
+  const user = await autocommit(deps.db, (db) => insertUser(db, username, wallet, deps.clock.now()));
   if (!user) throw fail('user_exists');
   return user;
 }
@@ -37,7 +39,7 @@ export async function updateWallet(
   walletAddress: string | null,
 ): Promise<User> {
   const address = checkedWallet(walletAddress);
-  if (!(await setWalletAddress(deps.db.kysely, username, address, deps.clock.now())))
+  if (!(await autocommit(deps.db, (db) => setWalletAddress(db, username, address, deps.clock.now()))))
     throw fail('user_not_found');
   const user = await findUser(deps.db.kysely, username);
   if (!user) throw fail('user_not_found');

@@ -1,0 +1,83 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { isRetryableConflict } from './errors.js';
+import type { Database } from './schema.js';
+
+type Work<T> = (trx: Transaction<Database>) => Promise<T>;
+
+interface Unit {
+  work: Work<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
+
+const BATCH_UNITS_MAX = 256;
+const BUSY_ATTEMPTS_MAX = 3;
+
+/**
+ * SQLite group commit. With `synchronous=FULL` every COMMIT waits for the disk, and SQLite has one
+ * writer, so write transactions that arrive together run as units of one transaction, each inside
+ * its own savepoint, and share one COMMIT (one fsync). A unit that fails is rolled back to its
+ * savepoint and fails alone; no unit's promise settles before the COMMIT has returned, so nothing
+ * is acknowledged before it is durable. If the COMMIT itself fails, every unit of the batch fails.
+ */
+export class GroupCommit {
+  private readonly queue: Unit[] = [];
+  private draining = false;
+
+  constructor(private readonly kysely: Kysely<Database>) {}
+
+  run<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, BATCH_UNITS_MAX));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitBatch(batch: Unit[]): Promise<void> {
+    let outcomes: Outcome[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        outcomes = [];
+        await this.kysely.transaction().execute(async (trx) => {
+          for (const unit of batch) outcomes.push(await runUnit(trx, unit.work));
+        });
+        break;
+      } catch (err) {
+        // Another process held the write lock past the busy timeout: the batch rolled back as a
+        // whole, and units have no effects outside it, so it may simply run again.
+        if (attempt < BUSY_ATTEMPTS_MAX && isRetryableConflict(err)) continue;
+        for (const unit of batch) unit.reject(err);
+        return;
+      }
+    }
+    batch.forEach((unit, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.err);
+    });
+  }
+}
+
+async function runUnit(trx: Transaction<Database>, work: Work<unknown>): Promise<Outcome> {
+  await sql`savepoint unit`.execute(trx);
+  try {
+    const value = await work(trx);
+    await sql`release unit`.execute(trx);
+    return { ok: true, value };
+  } catch (err) {
+    await sql`rollback to unit`.execute(trx);
+    await sql`release unit`.execute(trx);
+    return { ok: false, err };
+  }
+}
