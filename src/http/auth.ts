@@ -34,23 +34,50 @@ export interface AuthSettings {
   webhookKey: string;
 }
 
-async function actorFromBearer(settings: AuthSettings, token: string): Promise<Actor | null> {
-  if (secretEquals(token, settings.adminApiToken)) return { kind: 'admin', id: 'admin' };
-  if (settings.metricsToken !== '' && secretEquals(token, settings.metricsToken))
-    return { kind: 'system', id: 'metrics' };
+// Verifying an HS256 token costs far more than serving a small read; a token already verified is
+// remembered until it expires, per signing key. jose checks `exp` against the system clock, and so
+// does this cache.
+const VERIFIED_TOKENS_MAX = 10_000;
+const verifiedByKey = new WeakMap<Uint8Array, Map<string, { username: string; usableUntilMs: number }>>();
+
+function verifiedCache(key: Uint8Array) {
+  let cache = verifiedByKey.get(key);
+  if (!cache) {
+    cache = new Map();
+    verifiedByKey.set(key, cache);
+  }
+  return cache;
+}
+
+async function userFromJwt(settings: AuthSettings, token: string): Promise<Actor | null> {
+  const cache = verifiedCache(settings.jwtKey);
+  const known = cache.get(token);
+  if (known && Date.now() < known.usableUntilMs) return { kind: 'user', id: known.username };
+  if (known) cache.delete(token);
   try {
     const { payload } = await jwtVerify(token, settings.jwtKey, {
       algorithms: ['HS256'],
       clockTolerance: JWT_CLOCK_SKEW_S,
       requiredClaims: ['exp', 'sub'],
     });
-    return typeof payload.sub === 'string' && isValidUsername(payload.sub)
-      ? { kind: 'user', id: payload.sub }
-      : null;
+    if (typeof payload.sub !== 'string' || !isValidUsername(payload.sub) || typeof payload.exp !== 'number') {
+      return null;
+    }
+    if (cache.size >= VERIFIED_TOKENS_MAX) cache.clear();
+    cache.set(token, { username: payload.sub, usableUntilMs: (payload.exp + JWT_CLOCK_SKEW_S) * 1000 });
+    return { kind: 'user', id: payload.sub };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return null;
     throw err;
   }
+}
+
+async function actorFromBearer(settings: AuthSettings, token: string): Promise<Actor | null> {
+  if (secretEquals(token, settings.adminApiToken)) return { kind: 'admin', id: 'admin' };
+  if (settings.metricsToken !== '' && secretEquals(token, settings.metricsToken)) {
+    return { kind: 'system', id: 'metrics' };
+  }
+  return userFromJwt(settings, token);
 }
 
 export function headerValue(request: FastifyRequest, name: string): string {
