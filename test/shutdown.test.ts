@@ -20,9 +20,19 @@ const MALL_ID = 'm';
 const ADMIN_TOKEN = 'shutdown-test-admin-token-0123456789abcdef';
 const ORDER_NUMBER_RE = /^\d{6}[0-9A-Z]{14}$/;
 
-/** A Payaction that registers every order it is sent, but only after PAYACTION_DELAY_MS. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Payaction that registers every order it is sent, but answers only after PAYACTION_DELAY_MS and
+ * not before `signalled()` (plus a moment): on a loaded machine the signal could otherwise come
+ * after the answers, and the test would no longer be about requests in flight.
+ */
 class SlowPayaction {
   readonly received: Array<{ order_number: string; order_amount: number }> = [];
+  private release: () => void = () => {};
+  private readonly released = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
   private readonly server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => {
@@ -33,10 +43,10 @@ class SlowPayaction {
       if (req.method === 'POST' && req.url === '/order' && authorised) {
         this.received.push(JSON.parse(raw) as { order_number: string; order_amount: number });
       }
-      setTimeout(() => {
+      void Promise.all([sleep(PAYACTION_DELAY_MS), this.released.then(() => sleep(200))]).then(() => {
         res.writeHead(authorised ? 200 : 401, { 'content-type': 'application/json' });
         res.end(JSON.stringify(authorised ? { status: 'success', response: {} } : { status: 'error' }));
-      }, PAYACTION_DELAY_MS);
+      });
     });
   });
   url = '';
@@ -46,7 +56,13 @@ class SlowPayaction {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The service has been sent its signal: answers may go out once their delay has passed. */
+  signalled(): void {
+    this.release();
+  }
+
   close(): Promise<void> {
+    this.release();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -56,7 +72,7 @@ async function until(condition: () => boolean, ms: number, what: string): Promis
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -138,6 +154,7 @@ async function depositsThenSignal(
     const exited = exitOf(child, EXIT_BOUND_MS + 5000);
     const signalledAt = Date.now();
     child.kill(signal);
+    payaction.signalled();
     const answers = await Promise.all(deposits);
     const exit = await exited;
     const exitAfterMs = Date.now() - signalledAt;
