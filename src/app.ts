@@ -13,8 +13,8 @@ import { opsRoutes } from './ops/ops.routes.js';
 import { registerRequestLog } from './ops/request-log.js';
 import { orderRoutes } from './orders/orders.routes.js';
 import { userRoutes } from './users/users.routes.js';
-import { webRoutes } from './web/web.routes.js';
 import { VERSION } from './version.js';
+import { webRoutes } from './web/web.routes.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -103,7 +103,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   registerRequestLog(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) app.routeTable.push({ method, url: route.url, hidden: route.schema?.hide === true });
+    for (const method of methods)
+      app.routeTable.push({ method, url: route.url, hidden: route.schema?.hide === true });
   });
   await registerOpenApi(app, VERSION);
 

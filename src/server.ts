@@ -9,8 +9,8 @@ import type { App } from './http/types.js';
 import { startLedgerCheckJob } from './ops/ledger-check.js';
 import { metricsFor } from './ops/ops.routes.js';
 import { startExpiryJob } from './orders/expiry.js';
-import { instrumented } from './payaction/instrumented.js';
 import { payactionClientFor } from './payaction/client.js';
+import { instrumented } from './payaction/instrumented.js';
 import { buildSandbox, type Sandbox } from './payaction/sandbox/sandbox.js';
 import type { WebhookTarget } from './payaction/sandbox/webhook-sender.js';
 

@@ -23,15 +23,13 @@ const Label = Type.Union(
 const NextCursor = Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' });
 const Won = Type.Integer({ description: 'whole won' });
 
-export const ErrorBody = Type.Object(
-  {
-    status: Type.Literal('fail'),
-    msg: Type.String({ description: 'Korean, for people' }),
-    code: Type.String({ description: 'snake_case, for programs' }),
-    payaction_response: Type.Optional(Type.Unknown()),
-    reason: Type.Optional(Type.String()),
-  },
-);
+export const ErrorBody = Type.Object({
+  status: Type.Literal('fail'),
+  msg: Type.String({ description: 'Korean, for people' }),
+  code: Type.String({ description: 'snake_case, for programs' }),
+  payaction_response: Type.Optional(Type.Unknown()),
+  reason: Type.Optional(Type.String()),
+});
 
 export const DepositResponse = Type.Object({
   status: Success,

@@ -41,7 +41,11 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
       info: { title: 'deposit-gateway', version, description: DESCRIPTION },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'admin token, or a user JWT (HS256, sub, exp)' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'admin token, or a user JWT (HS256, sub, exp)',
+          },
           payactionWebhookKey: { type: 'apiKey', in: 'header', name: 'x-webhook-key' },
           payactionMallId: { type: 'apiKey', in: 'header', name: 'x-mall-id' },
         },

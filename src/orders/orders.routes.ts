@@ -4,8 +4,8 @@ import { actorOf } from '../http/auth.js';
 import { idempotent } from '../http/idempotency.js';
 import { nextCursor, pageRequest } from '../http/pagination.js';
 import { depositBody, historyItem } from '../http/present.js';
-import { Amount, BillingName, OrderNumber, PageQuery, Username, UsernameParams } from '../http/schemas.js';
 import { answers, Responses } from '../http/responses.js';
+import { Amount, BillingName, OrderNumber, PageQuery, Username, UsernameParams } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import { cancelOrder, requestDeposit, transactionHistory } from './orders.service.js';
 
@@ -55,7 +55,11 @@ export function orderRoutes(app: App, deps: Deps): void {
     },
     async (req) => {
       const page = await transactionHistory(deps, actorOf(req), req.params.username, pageRequest(req.query));
-      return { status: 'success' as const, transactions: page.items.map(historyItem), next_cursor: nextCursor(page) };
+      return {
+        status: 'success' as const,
+        transactions: page.items.map(historyItem),
+        next_cursor: nextCursor(page),
+      };
     },
   );
 }

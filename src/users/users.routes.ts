@@ -3,8 +3,8 @@ import type { Deps } from '../deps.js';
 import { actorOf } from '../http/auth.js';
 import { nextCursor, pageRequest } from '../http/pagination.js';
 import { userItem } from '../http/present.js';
-import { PageQuery, Username, UsernameParams } from '../http/schemas.js';
 import { answers, ErrorBody, Responses } from '../http/responses.js';
+import { PageQuery, Username, UsernameParams } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import { createUser, getUser, pageUsers, updateWallet } from './users.service.js';
 
