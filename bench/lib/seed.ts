@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
 import type { NewOrder } from '../../src/db/schema.js';
+import type { Tx } from '../../src/db/tx.js';
 import type { CancelReason, OrderStatus } from '../../src/domain/order.js';
 
 /**
@@ -24,19 +25,34 @@ async function relaxForSeeding(db: Db): Promise<void> {
   if (db.dialect === 'sqlite') await sql`pragma synchronous = off`.execute(db.kysely);
 }
 
-async function insertInBatches<T>(
+type Row = Record<string, string | number | null>;
+
+/**
+ * Inserts `total` rows made by `rows(from, to)`. A full batch's SQL is compiled by Kysely once and
+ * reused with new parameters, which is several times faster than building each batch anew.
+ */
+async function insertInBatches<R extends Row>(
   db: Db,
-  rows: (from: number, to: number) => T[],
+  rows: (from: number, to: number) => R[],
   total: number,
-  insert: (trx: Db['kysely'], batch: T[]) => Promise<void>,
-) {
+  compile: (trx: Tx, batch: R[]) => CompiledQuery,
+): Promise<void> {
   await relaxForSeeding(db);
+  let template: { rows: number; sql: string } | undefined;
   for (let txFrom = 0; txFrom < total; txFrom += TX_ROWS) {
     const txTo = Math.min(total, txFrom + TX_ROWS);
     await db.kysely.transaction().execute(async (trx) => {
       if (db.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
       for (let from = txFrom; from < txTo; from += BATCH_ROWS) {
-        await insert(trx, rows(from, Math.min(txTo, from + BATCH_ROWS)));
+        const batch = rows(from, Math.min(txTo, from + BATCH_ROWS));
+        const first = batch[0];
+        if (!first) continue;
+        if (template?.rows !== batch.length) {
+          template = { rows: batch.length, sql: compile(trx, batch).sql };
+        }
+        const columns = Object.keys(first);
+        const params = batch.flatMap((row) => columns.map((c) => row[c] ?? null));
+        await trx.executeQuery(CompiledQuery.raw(template.sql, params));
       }
     });
   }
@@ -58,9 +74,7 @@ export async function seedUsers(
       created_at: nowMs,
       updated_at: nowMs,
     }));
-  await insertInBatches(db, make, count, async (trx, batch) => {
-    await trx.insertInto('users').values(batch).execute();
-  });
+  await insertInBatches(db, make, count, (trx, batch) => trx.insertInto('users').values(batch).compile());
   const rows = await db.kysely
     .selectFrom('users')
     .select(['id', 'username'])
@@ -98,7 +112,7 @@ function historyStatus(i: number, createdAt: number, nowMs: number): [OrderStatu
   return createdAt > nowMs - DAY_MS ? ['pending', null] : ['cancelled', 'expired'];
 }
 
-export function orderRow(i: number, seed: OrderSeed): NewOrder {
+export function orderRow(i: number, seed: OrderSeed): NewOrder & Row {
   const user = seed.users[i % seed.users.length];
   if (!user) throw new Error('no users to seed orders for');
   const createdAt = seed.baseMs + i * seed.spacingMs;
@@ -129,9 +143,9 @@ export function orderRow(i: number, seed: OrderSeed): NewOrder {
 export async function seedOrders(db: Db, seed: OrderSeed): Promise<void> {
   const make = (from: number, to: number) =>
     Array.from({ length: to - from }, (_, k) => orderRow(seed.from + from + k, seed));
-  await insertInBatches(db, make, seed.count, async (trx, batch) => {
-    await trx.insertInto('orders').values(batch).execute();
-  });
+  await insertInBatches(db, make, seed.count, (trx, batch) =>
+    trx.insertInto('orders').values(batch).compile(),
+  );
 }
 
 /** Fresh planner statistics after a bulk load, as a maintenance job would have them. */

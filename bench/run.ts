@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: the real service (a child process, restarted for every scenario on a fresh
+ * database) under autocannon load, with a Payaction stand-in in its own process. Prints one table
+ * and writes bench/results/<timestamp>-bench.json. See docs/performance.md.
+ */
+import { loadavg } from 'node:os';
+import { connect, type Dialect } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrations.js';
+import type { Child } from './lib/child.js';
+import { peakRssMiB } from './lib/child.js';
+import { createDatabase, reachable, serverInfo } from './lib/databases.js';
+import { type LoadResult, type RequestSpec, runLoad } from './lib/load.js';
+import { parseOptions } from './lib/options.js';
+import {
+  describeMachine,
+  machineInfo,
+  markdownTable,
+  replaceSection,
+  round1,
+  writeResults,
+} from './lib/report.js';
+import { prepare, type Scenario, scenarioName, scenarios } from './lib/scenarios.js';
+import { newSecrets, type Secrets, startService, startStub } from './lib/service.js';
+
+/** More than this share of failed requests (non-2xx and socket errors) means the tool, or the service, broke. */
+const MAX_ERROR_RATE = 0.01;
+
+const options = parseOptions(process.argv.slice(2), process.env, {
+  durationS: 10,
+  quickDurationS: 1.5,
+  warmupS: 2,
+  databases: ['sqlite', 'mysql', 'postgres'],
+});
+const idempotency = process.env.BENCH_IDEMPOTENCY === '1';
+
+interface Row extends Scenario {
+  database: Dialect;
+  result?: LoadResult;
+  warmup?: LoadResult;
+  /** Peak RSS (VmHWM) of the service process, which is started anew for every scenario. */
+  peakRssMiB?: number;
+  /** Webhook scenarios: orders found matched afterwards / webhooks answered 2xx. */
+  matched?: number;
+  failure?: string;
+}
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+async function countMatched(url: string): Promise<number> {
+  const db = connect(url);
+  try {
+    const row = await db.kysely
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'matched')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The tool fails on breakage, never on speed: more than 1% of answers not 2xx or of requests lost to
+ * connection errors (timeouts are reported, not failed), a webhook that did not match its order, or
+ * one request sent after the load not answered 2xx within PROBE_TIMEOUT_MS.
+ */
+function failureOf(row: Row): string | undefined {
+  const r = row.result;
+  if (!r) return 'no result';
+  const sent = r.responses + r.socketErrors;
+  if (r.non2xx > sent * MAX_ERROR_RATE)
+    return `${r.non2xx} of ${sent} answers not 2xx (${JSON.stringify(r.statusCodes)})`;
+  const dropped = r.socketErrors - r.timeouts;
+  if (dropped > sent * MAX_ERROR_RATE) return `${dropped} of ${sent} requests lost to connection errors`;
+  const answered = r.ok + (row.warmup?.ok ?? 0);
+  if (row.matched !== undefined && row.matched < answered * (1 - MAX_ERROR_RATE))
+    return `only ${row.matched} of ${answered} webhooks matched an order`;
+  return undefined;
+}
+
+const PROBE_TIMEOUT_MS = 30_000;
+
+/** One more request of the scenario once the load is over: it must be answered 2xx. */
+async function probe(url: string, spec: RequestSpec | undefined): Promise<string | undefined> {
+  if (!spec) return undefined;
+  try {
+    const res = await fetch(`${url}${spec.path}`, {
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    return res.ok ? undefined : `probe answered ${res.status}: ${text.slice(0, 200)}`;
+  } catch (err) {
+    return `probe failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+async function runScenario(
+  database: Dialect,
+  scenario: Scenario,
+  secrets: Secrets,
+  stub: Child,
+): Promise<Row> {
+  const row: Row = { ...scenario, database };
+  const target = await createDatabase(database);
+  let service: Child | undefined;
+  try {
+    const db = connect(target.url);
+    const prepared = await (async () => {
+      try {
+        await migrateToLatest(db);
+        return await prepare(scenario.endpoint, {
+          db,
+          secrets,
+          loadS: options.durationS + options.warmupS,
+          idempotency,
+        });
+      } finally {
+        await db.close();
+      }
+    })();
+    service = await startService({
+      databaseUrl: target.url,
+      dataDir: target.dir,
+      payactionUrl: stub.url,
+      secrets,
+      cpuProfDir: options.cpuProfDir,
+    });
+    const load = { url: service.url, connections: scenario.connections, next: prepared.next };
+    if (options.warmupS > 0) row.warmup = await runLoad({ ...load, durationS: options.warmupS });
+    row.result = await runLoad({ ...load, durationS: options.durationS });
+    const probeFailure = await probe(service.url, prepared.next());
+    row.peakRssMiB = peakRssMiB(service.pid);
+    if (!service.alive()) throw new Error(`the service exited during the run:\n${service.tail()}`);
+    await service.stop();
+    if (scenario.endpoint === 'webhook') row.matched = await countMatched(target.url);
+    row.failure = probeFailure ?? failureOf(row);
+  } catch (err) {
+    row.failure = err instanceof Error ? err.message : String(err);
+  } finally {
+    await service?.stop();
+    await target.drop().catch((err: unknown) => log(`could not drop ${target.url}: ${String(err)}`));
+  }
+  return row;
+}
+
+function note(r: Row): string {
+  if (r.failure) return `FAILED: ${r.failure.split('\n')[0]}`;
+  const notes = [];
+  if (r.result?.exhausted) notes.push('orders ran out, stopped early');
+  if (r.result?.ok === 0) notes.push('no answer within the run');
+  if (r.result?.timeouts) notes.push(`${r.result.timeouts} timeouts`);
+  return notes.join('; ');
+}
+
+function table(rows: Row[]): string {
+  const headers = [
+    'endpoint',
+    'database',
+    'conns',
+    'payaction',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'peak RSS MiB',
+    'note',
+  ];
+  const cells = rows.map((r) => [
+    r.endpoint,
+    r.database,
+    r.connections,
+    `${r.payactionLatencyMs} ms`,
+    r.result?.rps,
+    r.result?.p50Ms,
+    r.result?.p99Ms,
+    r.result && r.result.non2xx + r.result.socketErrors,
+    r.peakRssMiB,
+    note(r),
+  ]);
+  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, false]);
+}
+
+async function main(): Promise<number> {
+  const started = new Date();
+  const machine = machineInfo();
+  const secrets = newSecrets();
+  const connections = options.connections ?? (options.quick ? [32] : [8, 32, 256]);
+  const wanted = scenarios(connections, true).filter(
+    (s) => options.only.length === 0 || options.only.some((o) => scenarioName(s).includes(o)),
+  );
+  const databases: Dialect[] = [];
+  for (const d of options.databases) {
+    if (await reachable(d)) databases.push(d);
+    else log(`[bench] ${d} is not reachable: skipped`);
+  }
+  const serverInfos: Record<string, Record<string, string>> = {};
+  for (const d of databases) serverInfos[d] = await serverInfo(d);
+  const latencies = [...new Set(wanted.map((s) => s.payactionLatencyMs))];
+  const stubs = new Map<number, Child>();
+  for (const ms of latencies) stubs.set(ms, await startStub(secrets, ms));
+  const rows: Row[] = [];
+  try {
+    for (const database of databases) {
+      for (const scenario of wanted) {
+        const stub = stubs.get(scenario.payactionLatencyMs);
+        if (!stub) throw new Error('no stand-in for this latency');
+        log(`[bench] ${database} ${scenarioName(scenario)} …`);
+        const row = await runScenario(database, scenario, secrets, stub);
+        rows.push(row);
+        log(
+          `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms`}`,
+        );
+      }
+    }
+  } finally {
+    for (const stub of stubs.values()) await stub.stop();
+  }
+  machine.loadAverage.end = round1(loadavg()[0] ?? 0);
+  const text = table(rows);
+  process.stdout.write(`\n${text}\n\n${describeMachine(machine)}\n`);
+  const seconds = Math.round((Date.now() - started.getTime()) / 1000);
+  const data = {
+    kind: 'bench',
+    startedAt: started.toISOString(),
+    seconds,
+    options: { ...options, connections, idempotency },
+    machine,
+    databases: serverInfos,
+    scenarios: rows,
+  };
+  const file = writeResults('bench', data, options.publish);
+  log(`[bench] ${rows.length} scenarios in ${seconds} s; figures in ${file}`);
+  if (options.publish) {
+    const versions = Object.values(serverInfos)
+      .map((i) => i.version)
+      .join('; ');
+    replaceSection(
+      'bench:figures',
+      `Measured ${started.toISOString().slice(0, 16)}Z by \`npm run bench\` (${options.durationS} s per scenario, ` +
+        `${options.warmupS} s warm-up, service restarted per scenario) on ${describeMachine(machine)}.\n` +
+        `Databases: ${versions}.\n\n${text}`,
+    );
+  }
+  const failed = rows.filter((r) => r.failure);
+  if (failed.length > 0) log(`[bench] ${failed.length} scenario(s) FAILED`);
+  return failed.length > 0 || rows.length === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
