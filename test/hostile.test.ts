@@ -75,10 +75,14 @@ forEachDatabase('hostile input on every endpoint', (h) => {
       await h().expectLedgerConsistent();
 
       const statuses = [...tally.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
+      const credits = await h()
+        .db.kysely.selectFrom('ledger_entries')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       console.info(
         `[hostile] ${h().dialect}: ${tally.cases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
           `${tally.succeeded} succeeded, ${tally.refused} refused; ${world.orders.length} orders, ` +
-          `${world.users.length} users; statuses ${statuses.join(' ')}`,
+          `${Number(credits.n)} credits, ${world.users.length} users; statuses ${statuses.join(' ')}`,
       );
       // The mix must reach both sides: state that changes, and requests that are refused.
       expect(world.orders.length).toBeGreaterThan(0);
