@@ -1,0 +1,284 @@
+/**
+ * `npm run bench:scale`: history and admin-list pages (first page and a deep cursor) as the orders
+ * table grows to 10k, 100k and 1M rows. One database per dialect, seeded in bulk up to each size in
+ * turn; the service is started anew for each size. Prints a table and writes bench/results/<ts>-scale.json.
+ */
+import { loadavg } from 'node:os';
+import { connect, type Db, type Dialect } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrations.js';
+import { SETTLED_STATUSES } from '../src/domain/order.js';
+import { encodeCursor } from '../src/http/pagination.js';
+import { peakRssMiB } from './lib/child.js';
+import { createDatabase, reachable, serverInfo } from './lib/databases.js';
+import { type LoadResult, type RequestSpec, runLoad } from './lib/load.js';
+import { parseOptions } from './lib/options.js';
+import {
+  describeMachine,
+  machineInfo,
+  markdownTable,
+  replaceSection,
+  round1,
+  writeResults,
+} from './lib/report.js';
+import { analyze, HISTORY_SPACING_MS, type SeedUser, seedOrders, seedUsers } from './lib/seed.js';
+import { newSecrets, type Secrets, startService } from './lib/service.js';
+import { mintUserTokens } from './lib/tokens.js';
+
+const options = parseOptions(process.argv.slice(2), process.env, {
+  durationS: 5,
+  quickDurationS: 1,
+  warmupS: 1,
+  databases: ['sqlite'],
+});
+const SIZES = (process.env.BENCH_SCALE_SIZES ?? (options.quick ? '1000,10000' : '10000,100000,1000000'))
+  .split(',')
+  .map(Number);
+const USERS = Number(process.env.BENCH_SCALE_USERS ?? (options.quick ? 100 : 1000));
+const CONNECTIONS = options.connections?.[0] ?? 32;
+/** ~50 pages deep: history pages of 20, admin pages of 50. */
+const HISTORY_DEPTH = 50 * 20;
+const ADMIN_DEPTH = 50 * 50;
+const SAMPLED_USERS = 100;
+const KST_MS = 9 * 3600_000;
+
+interface Measurement {
+  database: Dialect;
+  size: number;
+  page: string;
+  /** Rows skipped before the page (average over the users for history). */
+  depth: number;
+  /** Items on the page a single request got before the load. */
+  items: number;
+  result: LoadResult;
+  peakRssMiB?: number;
+}
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** The id at `offset` of a newest-first list: a page starting after it is `offset + 1` rows deep. */
+async function idAt(db: Db, offset: number, userId?: number): Promise<number | undefined> {
+  const row = await db.kysely
+    .selectFrom('orders')
+    .select('id')
+    .$if(userId !== undefined, (q) => q.where('user_id', '=', userId as number))
+    .$if(userId === undefined, (q) => q.where('status', 'in', [...SETTLED_STATUSES]))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset(offset)
+    .executeTakeFirst();
+  return row ? Number(row.id) : undefined;
+}
+
+interface Page {
+  name: string;
+  depth: number;
+  requests: RequestSpec[];
+}
+
+interface SizeContext {
+  db: Db;
+  url: string;
+  size: number;
+  /** created_at of order 0. */
+  baseMs: number;
+  users: SeedUser[];
+  secrets: Secrets;
+  database: Dialect;
+}
+
+async function pages({ db, size, baseMs, users, secrets }: SizeContext): Promise<Page[]> {
+  const sample = users.slice(0, SAMPLED_USERS);
+  const tokens = await mintUserTokens(
+    secrets.jwtSecret,
+    sample.map((u) => u.username),
+  );
+  const user = (u: SeedUser, query: string): RequestSpec => ({
+    method: 'GET',
+    path: `/transaction-history/${u.username}?limit=20${query}`,
+    headers: { authorization: `Bearer ${tokens.get(u.username)}` },
+  });
+  const perUser = Math.floor(size / users.length);
+  const userDepth = Math.max(1, Math.min(HISTORY_DEPTH, perUser - 20));
+  const deep: RequestSpec[] = [];
+  for (const u of sample) {
+    const id = await idAt(db, userDepth - 1, u.id);
+    if (id !== undefined) deep.push(user(u, `&cursor=${encodeCursor(id)}`));
+  }
+  const admin = (query: string): RequestSpec => ({
+    method: 'GET',
+    path: `/admin/transactions?limit=50${query}`,
+    headers: { authorization: `Bearer ${secrets.adminToken}` },
+  });
+  const adminDepth = Math.max(1, Math.min(ADMIN_DEPTH, Math.floor(size * 0.75) - 50));
+  const adminCursor = await idAt(db, adminDepth - 1);
+  // The KST day of the middle order: a day full of orders at every size.
+  const day = new Date(baseMs + Math.floor(size / 2) * HISTORY_SPACING_MS + KST_MS)
+    .toISOString()
+    .slice(0, 10);
+  return [
+    { name: 'history first page', depth: 0, requests: sample.map((u) => user(u, '')) },
+    { name: 'history deep cursor', depth: userDepth, requests: deep },
+    { name: 'admin first page', depth: 0, requests: [admin('')] },
+    {
+      name: 'admin deep cursor',
+      depth: adminDepth,
+      requests: adminCursor ? [admin(`&cursor=${encodeCursor(adminCursor)}`)] : [],
+    },
+    { name: `admin one day (from=to)`, depth: 0, requests: [admin(`&from=${day}&to=${day}`)] },
+  ];
+}
+
+async function itemsOf(url: string, spec: RequestSpec): Promise<number> {
+  const res = await fetch(`${url}${spec.path}`, {
+    headers: spec.headers,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json()) as { transactions?: unknown[]; deposits?: unknown[] };
+  if (!res.ok) throw new Error(`${spec.path} answered ${res.status}: ${JSON.stringify(body)}`);
+  return (body.transactions ?? body.deposits ?? []).length;
+}
+
+async function measureSize(ctx: SizeContext) {
+  const { url, size, database } = ctx;
+  const out: Measurement[] = [];
+  for (const page of await pages(ctx)) {
+    if (page.requests.length === 0) throw new Error(`no data for ${page.name} at ${size}`);
+    const items = await itemsOf(url, page.requests[0] as RequestSpec);
+    let i = 0;
+    const next = () => page.requests[i++ % page.requests.length];
+    const load = { url, connections: CONNECTIONS, next };
+    if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS });
+    const result = await runLoad({ ...load, durationS: options.durationS });
+    out.push({ database, size, page: page.name, depth: page.depth, items, result });
+    log(`[scale]   ${page.name}: ${result.rps} req/s, p99 ${result.p99Ms} ms`);
+  }
+  return out;
+}
+
+async function runDatabase(database: Dialect, secrets: Secrets) {
+  const target = await createDatabase(database);
+  const db = connect(target.url);
+  const measurements: Measurement[] = [];
+  const seeding: { size: number; seconds: number }[] = [];
+  try {
+    await migrateToLatest(db);
+    const nowMs = Date.now();
+    const users = await seedUsers(db, USERS, nowMs);
+    // Ids and created_at grow together across the sizes: the newest of the largest size is now.
+    const baseMs = nowMs - (SIZES.at(-1) ?? 0) * HISTORY_SPACING_MS;
+    let seeded = 0;
+    for (const size of SIZES) {
+      const t0 = performance.now();
+      const seed = { users, mix: 'history', spacingMs: HISTORY_SPACING_MS, nowMs, baseMs } as const;
+      await seedOrders(db, { ...seed, from: seeded, count: size - seeded });
+      // The service never runs ANALYZE on SQLite; MariaDB and PostgreSQL keep statistics by themselves.
+      if (database !== 'sqlite') await analyze(db);
+      seeding.push({ size, seconds: round1((performance.now() - t0) / 1000) });
+      log(`[scale] ${database}: ${size} orders (${size - seeded} seeded in ${seeding.at(-1)?.seconds} s)`);
+      seeded = size;
+      const service = await startService({
+        databaseUrl: target.url,
+        dataDir: target.dir,
+        payactionUrl: 'http://127.0.0.1:9',
+        secrets,
+        cpuProfDir: options.cpuProfDir,
+      });
+      try {
+        const rows = await measureSize({ db, url: service.url, size, baseMs, users, secrets, database });
+        const peak = peakRssMiB(service.pid);
+        for (const r of rows) measurements.push({ ...r, peakRssMiB: peak });
+      } finally {
+        await service.stop();
+      }
+    }
+  } finally {
+    await db.close();
+    await target.drop();
+  }
+  return { measurements, seeding };
+}
+
+function table(rows: Measurement[]): string {
+  const baseP99 = new Map<string, number>();
+  for (const r of rows)
+    if (!baseP99.has(`${r.database}/${r.page}`)) baseP99.set(`${r.database}/${r.page}`, r.result.p99Ms);
+  const cells = rows.map((r) => {
+    const base = baseP99.get(`${r.database}/${r.page}`) ?? 0;
+    return [
+      r.database,
+      r.size.toLocaleString('en'),
+      r.page,
+      r.depth,
+      r.items,
+      r.result.rps,
+      r.result.p50Ms,
+      r.result.p99Ms,
+      base > 0 ? `${(r.result.p99Ms / base).toFixed(2)}×` : undefined,
+      r.result.non2xx + r.result.socketErrors,
+    ];
+  });
+  const headers = [
+    'database',
+    'orders',
+    'page',
+    'depth',
+    'items',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'p99 vs smallest',
+    'errors',
+  ];
+  return markdownTable(headers, cells, [false, true, false, true, true, true, true, true, true, true]);
+}
+
+async function main(): Promise<number> {
+  const started = new Date();
+  const machine = machineInfo();
+  const secrets = newSecrets();
+  const measurements: Measurement[] = [];
+  const seeding: Record<string, { size: number; seconds: number }[]> = {};
+  const servers: Record<string, Record<string, string>> = {};
+  for (const database of options.databases) {
+    if (!(await reachable(database))) {
+      log(`[scale] ${database} is not reachable: skipped`);
+      continue;
+    }
+    servers[database] = await serverInfo(database);
+    const run = await runDatabase(database, secrets);
+    measurements.push(...run.measurements);
+    seeding[database] = run.seeding;
+  }
+  machine.loadAverage.end = round1(loadavg()[0] ?? 0);
+  const text = table(measurements);
+  process.stdout.write(`\n${text}\n\n${describeMachine(machine)}\n`);
+  const seconds = Math.round((Date.now() - started.getTime()) / 1000);
+  const data = {
+    kind: 'scale',
+    startedAt: started.toISOString(),
+    seconds,
+    options: { ...options, sizes: SIZES, users: USERS, connections: CONNECTIONS },
+    machine,
+    databases: servers,
+    seeding,
+    measurements,
+  };
+  const file = writeResults('scale', data, options.publish);
+  log(`[scale] done in ${seconds} s; figures in ${file}`);
+  if (options.publish) {
+    const head = `Measured ${started.toISOString().slice(0, 16)}Z by \`npm run bench:scale\` (${CONNECTIONS} connections, ${options.durationS} s per page, ${USERS} users) on ${describeMachine(machine)}.`;
+    replaceSection('bench:scale', `${head}\n\n${text}`);
+  }
+  const broken = measurements.filter(
+    (m) => m.result.non2xx + m.result.socketErrors - m.result.timeouts > 0.01 * (m.result.responses + 1),
+  );
+  return broken.length > 0 || measurements.length === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
