@@ -1,0 +1,96 @@
+import {
+  CompiledQuery,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+import type { Db } from '../../src/db/connect.js';
+
+/** Records every query a repository or service function runs, so its plan can be asked for afterwards. */
+export class QueryRecorder implements KyselyPlugin {
+  readonly queries: CompiledQuery[] = [];
+  constructor(private readonly db: Db) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.queries.push(this.db.kysely.getExecutor().compileQuery(args.node, args.queryId));
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+export interface Plan {
+  sql: string;
+  parameters: readonly unknown[];
+  /** The plan as the database prints it, one line per row or node. */
+  lines: string[];
+  /** Indexes named in the plan. */
+  indexes: string[];
+  /** What a reader must look at: full scans and sorts of the orders table. */
+  warnings: string[];
+}
+
+const explainPrefix = { sqlite: 'explain query plan ', mysql: 'explain ', postgres: 'explain ' } as const;
+
+function sqliteLines(rows: UnknownRow[]): string[] {
+  const depth = new Map<unknown, number>();
+  return rows.map((r) => {
+    const d = (depth.get(r.parent) ?? -1) + 1;
+    depth.set(r.id, d);
+    return `${'  '.repeat(d)}${String(r.detail)}`;
+  });
+}
+
+function mysqlLines(rows: UnknownRow[]): string[] {
+  return rows.map(
+    (r) =>
+      `${String(r.table)}: type=${String(r.type)} key=${String(r.key)} rows=${String(r.rows)}` +
+      `${r.Extra ? ` extra="${String(r.Extra)}"` : ''}`,
+  );
+}
+
+function analyse(dialect: Db['dialect'], lines: string[]): Pick<Plan, 'indexes' | 'warnings'> {
+  const text = lines.join('\n');
+  const indexes = new Set<string>();
+  const warnings = new Set<string>();
+  const patterns = {
+    sqlite: [/USING (?:COVERING )?INDEX (\w+)/g, /USING (INTEGER PRIMARY KEY)/g],
+    mysql: [/key=(\w+)/g],
+    postgres: [/using (\w+)/gi],
+  }[dialect];
+  for (const re of patterns)
+    for (const m of text.matchAll(re)) if (m[1] && m[1] !== 'NULL') indexes.add(m[1]);
+  const fullScan =
+    dialect === 'sqlite'
+      ? /^\s*SCAN (orders|users)\s*$/m.exec(text)
+      : dialect === 'mysql'
+        ? /^(orders|users): type=ALL/m.exec(text)
+        : /Seq Scan on (orders|users)/.exec(text);
+  if (fullScan) warnings.add(`full scan of ${fullScan[1]}`);
+  const sorts =
+    dialect === 'sqlite'
+      ? /TEMP B-TREE FOR ORDER BY/
+      : dialect === 'mysql'
+        ? /filesort/
+        : /(^|\s)Sort(\s|$)/m;
+  if (sorts.test(text)) warnings.add('sorts every matching row before the LIMIT');
+  if (dialect === 'mysql' && /temporary/.test(text)) warnings.add('temporary table');
+  return { indexes: [...indexes], warnings: [...warnings] };
+}
+
+/** The database's plan for one compiled query, with its parameters bound. */
+export async function explain(db: Db, query: CompiledQuery): Promise<Plan> {
+  const result = await db.kysely.executeQuery<UnknownRow>(
+    CompiledQuery.raw(`${explainPrefix[db.dialect]}${query.sql}`, [...query.parameters]),
+  );
+  const lines =
+    db.dialect === 'sqlite'
+      ? sqliteLines(result.rows)
+      : db.dialect === 'mysql'
+        ? mysqlLines(result.rows)
+        : result.rows.map((r) => String(r['QUERY PLAN']));
+  return { sql: query.sql, parameters: query.parameters, lines, ...analyse(db.dialect, lines) };
+}
