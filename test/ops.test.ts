@@ -177,7 +177,11 @@ describe('readiness when the database is not ready', () => {
       payaction,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    return { url, close: async () => (await app.close(), await db.close()) };
+    const close = async () => {
+      await app.close();
+      await db.close();
+    };
+    return { url, close };
   };
 
   it('answers 503 not_migrated on an empty database', async () => {
