@@ -52,7 +52,8 @@ function mysqlLines(rows: UnknownRow[]): string[] {
   );
 }
 
-function analyse(dialect: Db['dialect'], lines: string[]): Pick<Plan, 'indexes' | 'warnings'> {
+function analyse(dialect: Db['dialect'], sql: string, lines: string[]): Pick<Plan, 'indexes' | 'warnings'> {
+  const ordered = /order by .* limit/i.test(sql);
   const text = lines.join('\n');
   const indexes = new Set<string>();
   const warnings = new Set<string>();
@@ -62,21 +63,23 @@ function analyse(dialect: Db['dialect'], lines: string[]): Pick<Plan, 'indexes' 
     postgres: [/using (\w+)/gi],
   }[dialect];
   for (const re of patterns)
-    for (const m of text.matchAll(re)) if (m[1] && m[1] !== 'NULL') indexes.add(m[1]);
+    for (const m of text.matchAll(re)) if (m[1] && m[1].toLowerCase() !== 'null') indexes.add(m[1]);
   const fullScan =
     dialect === 'sqlite'
       ? /^\s*SCAN (orders|users)\s*$/m.exec(text)
       : dialect === 'mysql'
         ? /^(orders|users): type=ALL/m.exec(text)
         : /Seq Scan on (orders|users)/.exec(text);
-  if (fullScan) warnings.add(`full scan of ${fullScan[1]}`);
+  // SQLite's bare `SCAN t` under `order by id desc limit` walks the table newest first, stopping at the LIMIT.
+  if (fullScan && !(dialect === 'sqlite' && ordered && !/TEMP B-TREE/.test(text)))
+    warnings.add(`full scan of ${fullScan[1]}`);
   const sorts =
     dialect === 'sqlite'
       ? /TEMP B-TREE FOR ORDER BY/
       : dialect === 'mysql'
         ? /filesort/
         : /(^|\s)Sort(\s|$)/m;
-  if (sorts.test(text)) warnings.add('sorts every matching row before the LIMIT');
+  if (sorts.test(text)) warnings.add(ordered ? 'sorts every matching row before the LIMIT' : 'sorts');
   if (dialect === 'mysql' && /temporary/.test(text)) warnings.add('temporary table');
   return { indexes: [...indexes], warnings: [...warnings] };
 }
@@ -92,5 +95,5 @@ export async function explain(db: Db, query: CompiledQuery): Promise<Plan> {
       : db.dialect === 'mysql'
         ? mysqlLines(result.rows)
         : result.rows.map((r) => String(r['QUERY PLAN']));
-  return { sql: query.sql, parameters: query.parameters, lines, ...analyse(db.dialect, lines) };
+  return { sql: query.sql, parameters: query.parameters, lines, ...analyse(db.dialect, query.sql, lines) };
 }
