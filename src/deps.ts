@@ -5,6 +5,7 @@ import type { Db } from './db/connect.js';
 import type { RandomSource } from './domain/order-number.js';
 import type { ServiceMetrics } from './ops/metrics.js';
 import type { PayactionClient } from './payaction/client.js';
+import type { WebhookSpool } from './webhook/spool.js';
 
 export interface Clock {
   /** UTC epoch milliseconds. */
@@ -20,6 +21,8 @@ export interface Deps {
   readonly payaction: PayactionClient;
   readonly log?: FastifyBaseLogger;
   readonly metrics?: ServiceMetrics;
+  /** Where webhooks wait out a database outage; without one, an outage answers 503. */
+  readonly spool?: WebhookSpool;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -13,6 +14,8 @@ import { payactionClientFor } from './payaction/client.js';
 import { instrumented } from './payaction/instrumented.js';
 import { buildSandbox, type Sandbox } from './payaction/sandbox/sandbox.js';
 import type { WebhookTarget } from './payaction/sandbox/webhook-sender.js';
+import { startSpoolReplayer } from './webhook/intake.js';
+import { WebhookSpool } from './webhook/spool.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -123,11 +126,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = metricsFor({ db });
   const payaction = instrumented(payactionClientFor(config, embedded?.url), metrics);
   const log = createLogger(config.logLevel, undefined, !config.production && process.stdout.isTTY === true);
-  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics };
+  const spool = new WebhookSpool(join(config.dataDir, 'webhook-spool'));
+  const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics, spool };
   const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url });
   const drain = closeConnectionsAfterResponses(app.server);
   const url = await app.listen({ host: config.host, port: config.port });
   const stopJobs = [
+    startSpoolReplayer(deps),
     config.expiryIntervalSeconds > 0 ? startExpiryJob(deps, config.expiryIntervalSeconds * 1000) : undefined,
     config.ledgerCheckIntervalSeconds > 0
       ? startLedgerCheckJob(deps, config.ledgerCheckIntervalSeconds * 1000)

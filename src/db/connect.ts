@@ -129,6 +129,11 @@ function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
   // as a pool 'error'. The pool has already discarded it and the next query opens a fresh one;
   // without a listener Node treats the event as an uncaught exception and the process exits.
   pool.on('error', () => undefined);
+  // The same for a connection that is checked out when it drops (inside a transaction): the query
+  // in flight fails on its own, and the event must not take the process down.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { SINGLE_LINE_TEXT_PATTERN } from '../domain/input.js';
 import { answers, Responses } from '../http/responses.js';
 import type { App } from '../http/types.js';
-import { handleWebhook } from './webhook.service.js';
+import { receiveWebhook } from './intake.js';
 
 const WebhookBody = Type.Object({
   order_number: Type.String({ minLength: 1, maxLength: 64, pattern: SINGLE_LINE_TEXT_PATTERN }),
@@ -20,7 +20,7 @@ export function webhookRoutes(app: App, deps: Deps): void {
     async (req) => {
       const header = req.headers['x-trace-id'];
       const traceId = typeof header === 'string' && TRACE_ID_RE.test(header) ? header : null;
-      const outcome = await handleWebhook(deps, {
+      const outcome = await receiveWebhook(deps, {
         traceId,
         orderNumber: req.body.order_number,
         orderStatus: req.body.order_status,

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -11,6 +13,7 @@ import { verifyLedger } from '../../src/ledger/verify.js';
 import { metricsFor } from '../../src/ops/ops.routes.js';
 import { HttpPayactionClient } from '../../src/payaction/client.js';
 import { instrumented } from '../../src/payaction/instrumented.js';
+import { WebhookSpool } from '../../src/webhook/spool.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './databases.js';
 import { PayactionStub } from './payaction-stub.js';
 
@@ -63,7 +66,7 @@ export interface HarnessOptions {
   /** A logger for the app and its jobs (the suite runs silent without one). */
   log?: FastifyBaseLogger;
   /** Extra environment; a function is read when the harness starts (for addresses known only then). */
-  env?: Record<string, string> | (() => Record<string, string>);
+  env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
 }
 
 async function startHarness(testDb: TestDatabase, options: HarnessOptions): Promise<Harness> {
@@ -85,7 +88,7 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_IP_PER_MINUTE: '0',
     AUTH_FAILURES_PER_MINUTE: '0',
-    ...(typeof options.env === 'function' ? options.env() : options.env),
+    ...(typeof options.env === 'function' ? options.env(testDb) : options.env),
   });
   const db = connect(config.databaseUrl, { poolSize: 20 });
   await migrateToLatest(db);
@@ -101,6 +104,7 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
     payaction,
     log: options.log,
     metrics,
+    spool: new WebhookSpool(join(tmpdir(), `dg-spool-${randomBytes(6).toString('hex')}`)),
   };
   const app = await buildApp(deps, { logger: options.log });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
