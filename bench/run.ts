@@ -20,7 +20,7 @@ import {
   writeResults,
 } from './lib/report.js';
 import { prepare, type Scenario, scenarioName, scenarios } from './lib/scenarios.js';
-import { newSecrets, type Secrets, startService, startStub } from './lib/service.js';
+import { newSecrets, type Secrets, serviceEntry, startService, startStub } from './lib/service.js';
 
 /** More than this share of failed requests (non-2xx and socket errors) means the tool, or the service, broke. */
 const MAX_ERROR_RATE = 0.01;
@@ -98,12 +98,18 @@ async function probe(url: string, spec: RequestSpec | undefined): Promise<string
   }
 }
 
+interface RunContext {
+  secrets: Secrets;
+  entry: string[];
+}
+
 async function runScenario(
   database: Dialect,
   scenario: Scenario,
-  secrets: Secrets,
   stub: Child,
+  ctx: RunContext,
 ): Promise<Row> {
+  const { secrets } = ctx;
   const row: Row = { ...scenario, database };
   const target = await createDatabase(database);
   let service: Child | undefined;
@@ -123,6 +129,7 @@ async function runScenario(
       }
     })();
     service = await startService({
+      entry: ctx.entry,
       databaseUrl: target.url,
       dataDir: target.dir,
       payactionUrl: stub.url,
@@ -188,6 +195,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const machine = machineInfo();
   const secrets = newSecrets();
+  const entry = serviceEntry(options.service);
   const connections = options.connections ?? (options.quick ? [32] : [8, 32, 256]);
   const wanted = scenarios(connections, true).filter(
     (s) => options.only.length === 0 || options.only.some((o) => scenarioName(s).includes(o)),
@@ -209,7 +217,7 @@ async function main(): Promise<number> {
         const stub = stubs.get(scenario.payactionLatencyMs);
         if (!stub) throw new Error('no stand-in for this latency');
         log(`[bench] ${database} ${scenarioName(scenario)} …`);
-        const row = await runScenario(database, scenario, secrets, stub);
+        const row = await runScenario(database, scenario, stub, { secrets, entry });
         rows.push(row);
         log(
           `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms`}`,
@@ -241,7 +249,7 @@ async function main(): Promise<number> {
     replaceSection(
       'bench:figures',
       `Measured ${started.toISOString().slice(0, 16)}Z by \`npm run bench\` (${options.durationS} s per scenario, ` +
-        `${options.warmupS} s warm-up, service restarted per scenario) on ${describeMachine(machine)}.\n` +
+        `${options.warmupS} s warm-up, service restarted per scenario, run ${options.service === 'tsx' ? 'under tsx' : 'compiled'}) on ${describeMachine(machine)}.\n` +
         `Databases: ${versions}.\n\n${text}`,
     );
   }

@@ -21,7 +21,7 @@ import {
   writeResults,
 } from './lib/report.js';
 import { analyze, HISTORY_SPACING_MS, type SeedUser, seedOrders, seedUsers } from './lib/seed.js';
-import { newSecrets, type Secrets, startService } from './lib/service.js';
+import { newSecrets, type Secrets, serviceEntry, startService } from './lib/service.js';
 import { mintUserTokens } from './lib/tokens.js';
 
 const options = parseOptions(process.argv.slice(2), process.env, {
@@ -155,7 +155,7 @@ async function measureSize(ctx: SizeContext) {
   return out;
 }
 
-async function runDatabase(database: Dialect, secrets: Secrets) {
+async function runDatabase(database: Dialect, secrets: Secrets, entry: string[]) {
   const target = await createDatabase(database);
   const db = connect(target.url);
   const measurements: Measurement[] = [];
@@ -177,6 +177,7 @@ async function runDatabase(database: Dialect, secrets: Secrets) {
       log(`[scale] ${database}: ${size} orders (${size - seeded} seeded in ${seeding.at(-1)?.seconds} s)`);
       seeded = size;
       const service = await startService({
+        entry,
         databaseUrl: target.url,
         dataDir: target.dir,
         payactionUrl: 'http://127.0.0.1:9',
@@ -236,6 +237,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const machine = machineInfo();
   const secrets = newSecrets();
+  const entry = serviceEntry(options.service);
   const measurements: Measurement[] = [];
   const seeding: Record<string, { size: number; seconds: number }[]> = {};
   const servers: Record<string, Record<string, string>> = {};
@@ -245,7 +247,7 @@ async function main(): Promise<number> {
       continue;
     }
     servers[database] = await serverInfo(database);
-    const run = await runDatabase(database, secrets);
+    const run = await runDatabase(database, secrets, entry);
     measurements.push(...run.measurements);
     seeding[database] = run.seeding;
   }

@@ -16,6 +16,7 @@ export interface CommonOptions {
   /** Only scenarios whose name contains one of these. */
   only: string[];
   connections: number[] | undefined;
+  service: 'compiled' | 'tsx';
 }
 
 const DIALECTS: readonly Dialect[] = ['sqlite', 'mysql', 'postgres'];
@@ -63,6 +64,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, defaults: D
       'cpu-prof': { type: 'string' },
       only: { type: 'string' },
       connections: { type: 'string' },
+      service: { type: 'string' },
     },
   });
   const quick = values.quick ?? truthy(env.BENCH_QUICK);
@@ -71,7 +73,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, defaults: D
   const connections = list(values.connections ?? env.BENCH_CONNECTIONS).map(Number);
   if (connections.some((c) => !Number.isInteger(c) || c < 1))
     throw new Error('connections must be whole numbers');
+  const service = values.service ?? env.BENCH_SERVICE ?? 'compiled';
+  if (service !== 'compiled' && service !== 'tsx') throw new Error('service must be compiled or tsx');
   return {
+    service,
     quick,
     durationS: positive(duration, 'duration', quick ? defaults.quickDurationS : defaults.durationS),
     warmupS: positive(warmup, 'warmup', quick ? 0.5 : defaults.warmupS),
