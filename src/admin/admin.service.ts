@@ -7,7 +7,7 @@ import { type Actor, ORDER_STATUSES, type OrderStatus, SETTLED_STATUSES } from '
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
 import { creditOnce } from '../ledger/credit.js';
 import { findOrder, listOrders, moveOrder, type Order, totalsByStatus } from '../orders/orders.repository.js';
-import { findUser } from '../users/users.repository.js';
+import { findUser, type User } from '../users/users.repository.js';
 
 export interface OrderQuery extends PageRequest {
   status?: OrderStatus;
@@ -32,15 +32,14 @@ async function queryOrders(
   if (query.status !== undefined && !allowed.includes(query.status)) throw fail('validation_error', 'status');
   const fromMs = dayBound(query.from, 'from');
   const toDay = dayBound(query.to, 'to');
-  let userId: number | undefined;
+  let owner: User | undefined;
   if (query.username !== undefined) {
-    const user = await findUser(deps.db.kysely, query.username);
-    if (!user) return { items: [], nextBeforeId: null };
-    userId = user.id;
+    owner = await findUser(deps.db.kysely, query.username);
+    if (!owner) return { items: [], nextBeforeId: null };
   }
   const rows = await listOrders(deps.db.kysely, {
     statuses: query.status !== undefined ? [query.status] : allowed,
-    userId,
+    owner,
     fromMs,
     toMs: toDay === undefined ? undefined : toDay + KST_DAY_MS,
     beforeId: query.beforeId,

@@ -3,7 +3,7 @@ import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import type { Database, NewOrder, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
-import type { CancelReason, OrderStatus } from '../domain/order.js';
+import { type CancelReason, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
 
 export interface Order {
   id: number;
@@ -147,26 +147,83 @@ export async function markRegistered(db: Kysely<Database>, orderId: number, nowM
 
 export interface OrderFilter {
   statuses?: readonly OrderStatus[];
-  userId?: number;
+  /** Only this user's orders; the user is known, so no lookup of owners is needed. */
+  owner?: { id: number; username: string; walletAddress: string | null };
   fromMs?: number;
   toMs?: number;
   beforeId?: number;
   limit: number;
 }
 
-/** Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first does. */
-export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Promise<Order[]> {
-  const { statuses, userId, fromMs, toMs, beforeId } = filter;
-  const rows = await ordersWithUser(db)
-    .$if(statuses !== undefined, (q) => q.where('orders.status', 'in', statuses as OrderStatus[]))
-    .$if(userId !== undefined, (q) => q.where('orders.user_id', '=', userId as number))
-    .$if(fromMs !== undefined, (q) => q.where('orders.created_at', '>=', fromMs as number))
-    .$if(toMs !== undefined, (q) => q.where('orders.created_at', '<', toMs as number))
-    .$if(beforeId !== undefined, (q) => q.where('orders.id', '<', beforeId as number))
-    .orderBy('orders.id', 'desc')
+const ORDER_COLUMNS = [
+  'id',
+  'order_number',
+  'user_id',
+  'billing_name',
+  'amount',
+  'status',
+  'cancel_reason',
+  'late_match',
+  'memo',
+  'created_at',
+  'expires_at',
+  'registered_at',
+  'matched_at',
+  'completed_at',
+  'cancelled_at',
+] as const;
+
+/** One status (or none) at a time: a plain index range read backwards, never a sort of all matches. */
+function orderRange(db: Kysely<Database>, filter: OrderFilter, status: OrderStatus | undefined) {
+  const { owner, fromMs, toMs, beforeId } = filter;
+  return db
+    .selectFrom('orders')
+    .select(ORDER_COLUMNS)
+    .$if(status !== undefined, (q) => q.where('status', '=', status as OrderStatus))
+    .$if(owner !== undefined, (q) => q.where('user_id', '=', owner?.id as number))
+    .$if(fromMs !== undefined, (q) => q.where('created_at', '>=', fromMs as number))
+    .$if(toMs !== undefined, (q) => q.where('created_at', '<', toMs as number))
+    .$if(beforeId !== undefined, (q) => q.where('id', '<', beforeId as number))
+    .orderBy('id', 'desc')
     .limit(filter.limit)
     .execute();
-  return rows.map(toOrder);
+}
+
+async function ownersOf(db: Kysely<Database>, userIds: number[]) {
+  if (userIds.length === 0) return new Map<number, { username: string; wallet_address: string | null }>();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'wallet_address'])
+    .where('id', 'in', [...new Set(userIds)])
+    .execute();
+  return new Map(rows.map((r) => [toSafeInt(r.id), r]));
+}
+
+/**
+ * Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first
+ * does. Several statuses are read as one index range each and merged here, which every database
+ * serves from its (status, id) index without sorting; owners are looked up for the page only.
+ */
+export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Promise<Order[]> {
+  const { statuses, owner } = filter;
+  const perStatus =
+    statuses === undefined || statuses.length >= ORDER_STATUSES.length ? [undefined] : statuses;
+  const ranges = await Promise.all(perStatus.map((status) => orderRange(db, filter, status)));
+  const rows = ranges
+    .flat()
+    .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id))
+    .slice(0, filter.limit);
+  const owners = owner
+    ? new Map([[owner.id, { username: owner.username, wallet_address: owner.walletAddress }]])
+    : await ownersOf(
+        db,
+        rows.map((r) => toSafeInt(r.user_id)),
+      );
+  return rows.map((row) => {
+    const who = owners.get(toSafeInt(row.user_id));
+    if (!who) throw new Error(`order ${row.order_number} has no owner`);
+    return toOrder({ ...row, username: who.username, wallet_address: who.wallet_address });
+  });
 }
 
 export interface StatusTotals {

@@ -208,7 +208,7 @@ export async function transactionHistory(
   const user = await findUser(deps.db.kysely, username);
   if (!user) throw fail('user_not_found');
   const rows = await listOrders(deps.db.kysely, {
-    userId: user.id,
+    owner: user,
     beforeId: page.beforeId,
     limit: page.limit + 1,
   });
