@@ -1,7 +1,7 @@
 import type { Db } from '../../src/db/connect.js';
 import type { RequestSpec } from './load.js';
 import { HISTORY_SPACING_MS, seededOrderNumber, seedOrders, seedUsers } from './seed.js';
-import type { Secrets } from './service.js';
+import { MAX_PENDING_PER_USER, type Secrets } from './service.js';
 import { mintUserTokens } from './tokens.js';
 
 export const ENDPOINTS = ['deposit-request', 'webhook', 'transaction-history', 'admin-transactions'] as const;
@@ -25,11 +25,15 @@ export function scenarios(connections: number[], slowPayaction: boolean): Scenar
   return all;
 }
 
+/** Users of every scenario; deposit-request gets more when a run is long enough to need them. */
 export const USERS = 100;
 /** Orders per user for the read scenarios (history mix: most matched or completed). */
 const READ_ORDERS_PER_USER = 100;
-/** Webhooks per second the prepared orders must last for; a faster run stops early, marked exhausted. */
-const WEBHOOK_RATE_CEILING = 15_000;
+/**
+ * Requests per second the prepared data must last for: webhook orders (a faster run stops early,
+ * marked exhausted), and deposit users, each of whom may hold MAX_PENDING_PER_USER pending orders.
+ */
+const RATE_CEILING = 15_000;
 
 export interface Prepared {
   next: () => RequestSpec | undefined;
@@ -89,11 +93,16 @@ function webhookRequests(ctx: PrepareContext, orders: number): Prepared['next'] 
 /** Seeds what the scenario reads or writes and returns its request generator. */
 export async function prepare(endpoint: Endpoint, ctx: PrepareContext): Promise<Prepared> {
   const nowMs = Date.now();
-  const users = await seedUsers(ctx.db, USERS, nowMs);
+  const depositUsers = Math.ceil((ctx.loadS * RATE_CEILING) / MAX_PENDING_PER_USER);
+  const users = await seedUsers(
+    ctx.db,
+    endpoint === 'deposit-request' ? Math.max(USERS, depositUsers) : USERS,
+    nowMs,
+  );
   const names = users.map((u) => u.username);
   if (endpoint === 'deposit-request') return { next: await depositRequests(ctx, names) };
   if (endpoint === 'webhook') {
-    const count = Math.max(2000, Math.ceil(ctx.loadS * WEBHOOK_RATE_CEILING));
+    const count = Math.max(2000, Math.ceil(ctx.loadS * RATE_CEILING));
     await seedOrders(ctx.db, {
       users,
       from: 0,
