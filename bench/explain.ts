@@ -38,7 +38,7 @@ const options = parseOptions(process.argv.slice(2), process.env, {
 // Large enough that the planners choose as they would in production (at a few thousand rows
 // PostgreSQL prefers hash joins over a sequential scan of users).
 const ORDERS = Number(process.env.BENCH_EXPLAIN_ORDERS ?? 100_000);
-const USERS = Number(process.env.BENCH_EXPLAIN_USERS ?? 1000);
+const USERS = Number(process.env.BENCH_EXPLAIN_USERS ?? 10_000);
 const ADMIN = { kind: 'admin', id: 'admin' } as const;
 const SECRET = 'explain-secret-explain-secret-explain';
 
@@ -138,8 +138,8 @@ function depsFor(db: Db): Deps {
 
 /** The order list's 17 selected columns make every statement long; they are the same each time. */
 const brief = (sql: string) =>
-  sql.replace(/^select (.+?) from "/, (all, columns: string) =>
-    columns.length > 80 ? `select <${columns.split(',').length} columns> from "` : all,
+  sql.replace(/^select (.+?) from ([`"])/, (all, columns: string, quote: string) =>
+    columns.length > 80 ? `select <${columns.split(',').length} columns> from ${quote}` : all,
   );
 
 function markdown(dialect: Dialect, version: string, results: { name: string; plans: Plan[] }[]): string {

@@ -138,6 +138,14 @@ async function itemsOf(url: string, spec: RequestSpec): Promise<number> {
   return (body.transactions ?? body.deposits ?? []).length;
 }
 
+/**
+ * Requests still queued in the service when the load stops would slow the next measurement: wait
+ * until /readyz (a database round trip behind them) answers.
+ */
+async function settle(url: string): Promise<void> {
+  await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text());
+}
+
 async function measureSize(ctx: SizeContext) {
   const { url, size, database } = ctx;
   const out: Measurement[] = [];
@@ -148,7 +156,9 @@ async function measureSize(ctx: SizeContext) {
     const next = () => page.requests[i++ % page.requests.length];
     const load = { url, connections: CONNECTIONS, next };
     if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS });
+    await settle(url);
     const result = await runLoad({ ...load, durationS: options.durationS });
+    await settle(url);
     out.push({ database, size, page: page.name, depth: page.depth, items, result });
     log(`[scale]   ${page.name}: ${result.rps} req/s, p99 ${result.p99Ms} ms`);
   }
@@ -214,8 +224,13 @@ function table(rows: Measurement[]): string {
       r.result.rps,
       r.result.p50Ms,
       r.result.p99Ms,
-      base > 0 ? `${(r.result.p99Ms / base).toFixed(2)}×` : undefined,
+      base > 0 && r.result.ok > 0 ? `${(r.result.p99Ms / base).toFixed(2)}×` : undefined,
       r.result.non2xx + r.result.socketErrors,
+      r.result.ok === 0
+        ? 'no answer within the run'
+        : r.result.timeouts
+          ? `${r.result.timeouts} timeouts`
+          : '',
     ];
   });
   const headers = [
@@ -229,8 +244,9 @@ function table(rows: Measurement[]): string {
     'p99 ms',
     'p99 vs smallest',
     'errors',
+    'note',
   ];
-  return markdownTable(headers, cells, [false, true, false, true, true, true, true, true, true, true]);
+  return markdownTable(headers, cells, [false, true, false, true, true, true, true, true, true, true, false]);
 }
 
 async function main(): Promise<number> {

@@ -52,6 +52,32 @@ function mysqlLines(rows: UnknownRow[]): string[] {
   );
 }
 
+/** A sort of fewer rows than this (a user's orders, one status's few pending) costs little. */
+const SORT_ROWS_WARN = 1000;
+
+/**
+ * How many rows the plan sorts, by the planner's estimate: PostgreSQL's Sort node, MariaDB's rows on
+ * the filesorted table; SQLite gives no estimate (Infinity). Undefined when nothing is sorted.
+ */
+function sortedRows(dialect: Db['dialect'], text: string): number | undefined {
+  if (dialect === 'sqlite') return /TEMP B-TREE FOR ORDER BY/.test(text) ? Infinity : undefined;
+  const re = dialect === 'mysql' ? /rows=(\d+)[^\n]*filesort/g : /(?:^|\s)Sort\s+\(cost=\S+ rows=(\d+)/gm;
+  const counts = [...text.matchAll(re)].map((m) => Number(m[1]));
+  return counts.length > 0 ? Math.max(...counts) : undefined;
+}
+
+/**
+ * SQLite names the columns an index search is constrained by, `(status=? AND id<?)`. A range or
+ * owner condition of the query that is not among them is checked on every row the search reads.
+ */
+function sqliteRowFilters(dialect: Db['dialect'], sql: string, text: string): string[] {
+  if (dialect !== 'sqlite') return [];
+  const search = /SEARCH orders USING (?:COVERING )?INDEX \w+ \(([^)]*)\)/.exec(text);
+  if (!search) return [];
+  const where = sql.split(/ where /i)[1] ?? '';
+  return ['created_at', 'user_id'].filter((c) => where.includes(`"${c}"`) && !search[1]?.includes(c));
+}
+
 function analyse(dialect: Db['dialect'], sql: string, lines: string[]): Pick<Plan, 'indexes' | 'warnings'> {
   const ordered = /order by .* limit/i.test(sql);
   const text = lines.join('\n');
@@ -73,13 +99,13 @@ function analyse(dialect: Db['dialect'], sql: string, lines: string[]): Pick<Pla
   // SQLite's bare `SCAN t` under `order by id desc limit` walks the table newest first, stopping at the LIMIT.
   if (fullScan && !(dialect === 'sqlite' && ordered && !/TEMP B-TREE/.test(text)))
     warnings.add(`full scan of ${fullScan[1]}`);
-  const sorts =
-    dialect === 'sqlite'
-      ? /TEMP B-TREE FOR ORDER BY/
-      : dialect === 'mysql'
-        ? /filesort/
-        : /(^|\s)Sort(\s|$)/m;
-  if (sorts.test(text)) warnings.add(ordered ? 'sorts every matching row before the LIMIT' : 'sorts');
+  const sorted = sortedRows(dialect, text);
+  if (sorted !== undefined && sorted >= SORT_ROWS_WARN)
+    warnings.add(
+      `${ordered ? 'sorts every matching row before the LIMIT' : 'sorts'}${sorted < Infinity ? ` (~${sorted} rows)` : ''}`,
+    );
+  for (const column of sqliteRowFilters(dialect, sql, text))
+    warnings.add(`filters ${column} row by row: may read far more rows than the page`);
   if (dialect === 'mysql' && /temporary/.test(text)) warnings.add('temporary table');
   return { indexes: [...indexes], warnings: [...warnings] };
 }
