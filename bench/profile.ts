@@ -19,7 +19,9 @@ interface CpuProfile {
 }
 
 /** node_modules/<package>, src/<dir>, node:<module>, or V8's own buckets such as (garbage collector). */
-function packageOf(url: string, functionName: string): string {
+function packageOf(compiledUrl: string, functionName: string): string {
+  // The bench runs src/ compiled into node_modules/.cache/deposit-gateway-bench/src.
+  const url = compiledUrl.replace(/^.*node_modules\/\.cache\/[^/]+\//, '/');
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules?.[1]) return modules[1];
