@@ -97,6 +97,11 @@ function analyse(dialect: Db['dialect'], sql: string, lines: string[]): Pick<Pla
         ? /^(orders|users): type=ALL/m.exec(text)
         : /Seq Scan on (orders|users)/.exec(text);
   // SQLite's bare `SCAN t` under `order by id desc limit` walks the table newest first, stopping at the LIMIT.
+  // MariaDB's `type=index` under ORDER BY … LIMIT walks a whole index in order, checking the WHERE on
+  // every row: every row newer than the first match is read when matches are rare.
+  const walk = dialect === 'mysql' ? /^orders: type=index key=(\w+)/m.exec(text) : null;
+  if (walk && / where /i.test(sql))
+    warnings.add(`walks the ${walk[1]} index checking the conditions row by row`);
   if (fullScan && !(dialect === 'sqlite' && ordered && !/TEMP B-TREE/.test(text)))
     warnings.add(`full scan of ${fullScan[1]}`);
   const sorted = sortedRows(dialect, text);
