@@ -39,12 +39,20 @@ interface Row extends Scenario {
   warmup?: LoadResult;
   /** Peak RSS (VmHWM) of the service process, which is started anew for every scenario. */
   peakRssMiB?: number;
-  /** Webhook scenarios: orders found matched afterwards / webhooks answered 2xx. */
+  /** Webhook scenarios: orders found matched afterwards (each 2xx delivery must have matched one). */
   matched?: number;
+  /** Deposit scenarios: orders the stand-in registered meanwhile (each 2xx deposit must have one). */
+  registered?: number;
   failure?: string;
 }
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Orders registered with the stand-in so far (it is shared by the scenarios of one latency). */
+async function registeredAt(stub: Child): Promise<number> {
+  const res = await fetch(`${stub.url}/_stats`, { signal: AbortSignal.timeout(5000) });
+  return ((await res.json()) as Record<string, number>)['/order'] ?? 0;
+}
 
 async function countMatched(url: string): Promise<number> {
   const db = connect(url);
@@ -76,6 +84,8 @@ function failureOf(row: Row): string | undefined {
   const answered = r.ok + (row.warmup?.ok ?? 0);
   if (row.matched !== undefined && row.matched < answered * (1 - MAX_ERROR_RATE))
     return `only ${row.matched} of ${answered} webhooks matched an order`;
+  if (row.registered !== undefined && row.registered < answered * (1 - MAX_ERROR_RATE))
+    return `only ${row.registered} of ${answered} deposits were registered with Payaction`;
   return undefined;
 }
 
@@ -136,6 +146,7 @@ async function runScenario(
       secrets,
       cpuProfDir: options.cpuProfDir,
     });
+    const registeredBefore = await registeredAt(stub);
     const load = { url: service.url, connections: scenario.connections, next: prepared.next };
     if (options.warmupS > 0) row.warmup = await runLoad({ ...load, durationS: options.warmupS });
     row.result = await runLoad({ ...load, durationS: options.durationS });
@@ -144,6 +155,8 @@ async function runScenario(
     if (!service.alive()) throw new Error(`the service exited during the run:\n${service.tail()}`);
     await service.stop();
     if (scenario.endpoint === 'webhook') row.matched = await countMatched(target.url);
+    if (scenario.endpoint === 'deposit-request')
+      row.registered = (await registeredAt(stub)) - registeredBefore;
     row.failure = probeFailure ?? failureOf(row);
   } catch (err) {
     row.failure = err instanceof Error ? err.message : String(err);
