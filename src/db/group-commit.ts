@@ -25,6 +25,8 @@ const BUSY_ATTEMPTS_MAX = 3;
 export class GroupCommit {
   private readonly queue: Unit[] = [];
   private draining = false;
+  /** Commits made and units they carried, for tests and diagnostics. */
+  readonly stats = { commits: 0, units: 0 };
 
   constructor(private readonly kysely: Kysely<Database>) {}
 
@@ -38,7 +40,15 @@ export class GroupCommit {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, BATCH_UNITS_MAX));
+      while (this.queue.length > 0) {
+        // better-sqlite3 runs a whole transaction without returning to the event loop, so requests
+        // that arrived meanwhile are still unread. One turn of the loop lets them join this batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch = this.queue.splice(0, BATCH_UNITS_MAX);
+        await this.commitBatch(batch);
+        this.stats.commits++;
+        this.stats.units += batch.length;
+      }
     } finally {
       this.draining = false;
     }
