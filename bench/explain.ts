@@ -144,7 +144,7 @@ const brief = (sql: string) =>
 
 function markdown(dialect: Dialect, version: string, results: { name: string; plans: Plan[] }[]): string {
   const out = [
-    `Plans on ${version}, ${ORDERS.toLocaleString('en')} orders over ${USERS} users${dialect === 'sqlite' ? ' (no ANALYZE: the service never runs it)' : ', after ANALYZE'}.`,
+    `Plans on ${version}, ${ORDERS.toLocaleString('en')} orders over ${USERS.toLocaleString('en')} users${dialect === 'sqlite' ? ' (no ANALYZE: the service never runs it)' : ', after ANALYZE'}.`,
     '',
   ];
   out.push('| query | indexes used | warnings |', '|---|---|---|');
