@@ -87,6 +87,8 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
+  // Lets the planner use statistics it gathers itself; cheap, and it keeps plans stable as data grows.
+  database.pragma('optimize = 0x10002');
   cachePreparedStatements(database);
   return new Kysely<Database>({ dialect: new DurableSqliteDialect(database) });
 }

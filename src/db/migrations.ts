@@ -147,9 +147,24 @@ const expiryClaims: Migration = {
   },
 };
 
+/** Every deposit counts the user's pending orders under the user's lock: read only those. */
+const pendingPerUser: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createIndex('orders_user_status_idx')
+      .on('orders')
+      .columns(['user_id', 'status'])
+      .execute();
+  },
+};
+
 /** Versioned migrations, in order. Never edit one that has shipped; add the next. */
 function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initialSchema(dialect), '0002_expiry_claims': expiryClaims };
+  return {
+    '0001_initial': initialSchema(dialect),
+    '0002_expiry_claims': expiryClaims,
+    '0003_pending_per_user': pendingPerUser,
+  };
 }
 
 function migrator(db: Db): Migrator {
