@@ -1,6 +1,7 @@
 import { autocommit } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../domain/order.js';
+import { startPeriodic } from '../ops/periodic.js';
 import { claimPending, findExpiredPending } from './orders.repository.js';
 import { cancelPending } from './orders.service.js';
 
@@ -43,21 +44,10 @@ export async function expireDueOrders(deps: Deps): Promise<ExpiryReport> {
   return report;
 }
 
-/** Runs expiry every `intervalMs` in the background, never two runs at once in this process. */
+/** Runs expiry every `intervalMs` in the background. */
 export function startExpiryJob(deps: Deps, intervalMs: number): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    expireDueOrders(deps)
-      .then((report) => {
-        if (report.expired + report.excludeFailed > 0) deps.log?.info({ report }, 'expiry run');
-      })
-      .catch((err: unknown) => deps.log?.error({ err }, 'expiry run failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return startPeriodic({ name: 'expiry run', intervalMs, runAtStart: false, log: deps.log }, async () => {
+    const report = await expireDueOrders(deps);
+    if (report.expired + report.excludeFailed > 0) deps.log?.info({ report }, 'expiry run');
+  });
 }

@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Deps } from '../deps.js';
+import { startPeriodic } from '../ops/periodic.js';
 import type { WebhookDelivery } from './webhook.repository.js';
 import { handleWebhook, type WebhookOutcome } from './webhook.service.js';
 
@@ -64,23 +65,10 @@ export async function replaySpool(deps: Deps): Promise<number> {
   return applied;
 }
 
-/** Replays the spool now and then every few seconds, never two runs at once. */
+/** Replays the spool now and then every few seconds. */
 export function startSpoolReplayer(deps: Deps, intervalMs = REPLAY_INTERVAL_MS): () => void {
-  let running = false;
-  const run = () => {
-    if (running) return;
-    running = true;
-    replaySpool(deps)
-      .then((n) => {
-        if (n > 0) deps.log?.info({ applied: n }, 'spooled webhooks applied');
-      })
-      .catch((err: unknown) => deps.log?.error({ err }, 'spool replay failed'))
-      .finally(() => {
-        running = false;
-      });
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return startPeriodic({ name: 'spool replay', intervalMs, runAtStart: true, log: deps.log }, async () => {
+    const applied = await replaySpool(deps);
+    if (applied > 0) deps.log?.info({ applied }, 'spooled webhooks applied');
+  });
 }
