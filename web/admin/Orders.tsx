@@ -108,15 +108,7 @@ export function Orders({ request, changes, onChanged }: OrdersProps) {
         loading={paged.loading}
         onAction={(kind, order) => setAction({ kind, order })}
       />
-      <Pager
-        label="주문"
-        page={paged.page}
-        hasPrev={paged.hasPrev}
-        hasNext={paged.hasNext}
-        loading={paged.loading}
-        onPrev={paged.prev}
-        onNext={paged.next}
-      />
+      <Pager label="주문" paged={paged} />
       {action && (
         <OrderAction
           kind={action.kind}

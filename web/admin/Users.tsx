@@ -66,15 +66,7 @@ export function Users({ request }: { request: AdminRequest }) {
           </li>
         ))}
       </ul>
-      <Pager
-        label="사용자"
-        page={paged.page}
-        hasPrev={paged.hasPrev}
-        hasNext={paged.hasNext}
-        loading={paged.loading}
-        onPrev={paged.prev}
-        onNext={paged.next}
-      />
+      <Pager label="사용자" paged={paged} />
     </section>
   );
 }

@@ -57,17 +57,7 @@ export function History({ request, username, tick }: HistoryProps) {
           </li>
         ))}
       </ul>
-      {(paged.hasPrev || paged.hasNext) && (
-        <Pager
-          label="입금 내역"
-          page={paged.page}
-          hasPrev={paged.hasPrev}
-          hasNext={paged.hasNext}
-          loading={paged.loading}
-          onPrev={paged.prev}
-          onNext={paged.next}
-        />
-      )}
+      {(paged.hasPrev || paged.hasNext) && <Pager label="입금 내역" paged={paged} />}
     </section>
   );
 }

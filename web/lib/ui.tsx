@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { copyText } from './clipboard.js';
 import { STATUS_TEXT } from './format.js';
+import type { Paged } from './paging.js';
 
 /** A button that copies `value`; `label` names what is copied for screen readers. */
 export function CopyButton({ value, label }: { value: string; label: string }) {
@@ -54,23 +55,18 @@ export function StatusBadge({ status, long }: { status: string; long?: boolean }
 }
 
 export interface PagerProps {
-  page: number;
-  hasPrev: boolean;
-  hasNext: boolean;
-  loading: boolean;
-  onPrev(): void;
-  onNext(): void;
   label: string;
+  paged: Pick<Paged<unknown>, 'page' | 'hasPrev' | 'hasNext' | 'loading' | 'prev' | 'next'>;
 }
 
 export function Pager(props: PagerProps) {
   return (
     <nav class="pager" aria-label={`${props.label} 페이지`}>
-      <button type="button" onClick={props.onPrev} disabled={!props.hasPrev || props.loading}>
+      <button type="button" onClick={props.paged.prev} disabled={!props.paged.hasPrev || props.paged.loading}>
         이전
       </button>
-      <span aria-live="polite">{props.page}쪽</span>
-      <button type="button" onClick={props.onNext} disabled={!props.hasNext || props.loading}>
+      <span aria-live="polite">{props.paged.page}쪽</span>
+      <button type="button" onClick={props.paged.next} disabled={!props.paged.hasNext || props.paged.loading}>
         다음
       </button>
     </nav>
