@@ -1,7 +1,6 @@
-import { DomainError } from './domain/errors.js';
 import { signUserToken } from './http/auth.js';
 import type { RunningServer } from './server.js';
-import { createUser } from './users/users.service.js';
+import { ensureUser } from './users/users.service.js';
 
 export const DEMO_USERNAME = 'demo';
 const DEMO_TOKEN_TTL_S = 24 * 60 * 60;
@@ -20,11 +19,7 @@ export async function printWelcome(server: RunningServer, generated: string[]): 
     `secrets          ${config.dataDir}/secrets.json`,
   ];
   if (server.sandbox) {
-    try {
-      await createUser(server.deps, DEMO_USERNAME);
-    } catch (err) {
-      if (!(err instanceof DomainError && err.code === 'user_exists')) throw err;
-    }
+    await ensureUser(server.deps, DEMO_USERNAME);
     const token = await signUserToken(config.authJwtSecret, DEMO_USERNAME, DEMO_TOKEN_TTL_S, clock.now());
     const sandbox = server.sandbox.url;
     lines.push(

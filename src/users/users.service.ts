@@ -29,6 +29,12 @@ export async function createUser(deps: Deps, username: string, walletAddress?: s
   return user;
 }
 
+/** The user, created first if missing (the sandbox's demo user). */
+export async function ensureUser(deps: Deps, username: string): Promise<void> {
+  const created = await autocommit(deps.db, (db) => insertUser(db, username, null, deps.clock.now()));
+  if (!created && !(await findUser(deps.db.kysely, username))) throw new Error(`user ${username} not stored`);
+}
+
 export async function pageUsers(deps: Deps, page: PageRequest): Promise<Page<User>> {
   return toPage(await listUsers(deps.db.kysely, page.limit + 1, page.beforeId), page.limit);
 }

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.js';
-import { DomainError, fail } from '../domain/errors.js';
+import { fail } from '../domain/errors.js';
 import { normalizeBillingName } from '../domain/input.js';
 import { signUserToken } from '../http/auth.js';
-import { createUser } from '../users/users.service.js';
+import { ensureUser } from '../users/users.service.js';
 import { DEMO_USERNAME } from '../welcome.js';
 
 /**
@@ -34,11 +34,7 @@ export interface SeenTransfer {
 export async function demoToken(
   deps: Deps,
 ): Promise<{ username: string; token: string; expiresInS: number }> {
-  try {
-    await createUser(deps, DEMO_USERNAME);
-  } catch (err) {
-    if (!(err instanceof DomainError && err.code === 'user_exists')) throw err;
-  }
+  await ensureUser(deps, DEMO_USERNAME);
   const token = await signUserToken(
     deps.config.authJwtSecret,
     DEMO_USERNAME,
