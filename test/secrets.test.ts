@@ -76,6 +76,21 @@ forEachDatabase(
       }
       expect(logged).toContain('[redacted]');
     });
+
+    it('writes one JSON line per request, carrying the caller request id', async () => {
+      const start = captured.length;
+      const id = `req-${h().dialect}-one-line`;
+      const res = await h().api('GET', '/healthz', { token: null, headers: { 'x-request-id': id } });
+      expect(res.headers.get('x-request-id')).toBe(id);
+      const lines = captured
+        .slice(start)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reqId?: string; msg?: string; status?: number; route?: string });
+      const mine = lines.filter((l) => l.reqId === id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ msg: 'request', status: 200, route: '/healthz' });
+    });
   },
   { log, env: { LOG_LEVEL: 'trace' } },
 );
