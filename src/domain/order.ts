@@ -12,8 +12,6 @@ export const STATUS_LABELS = {
   cancelled: '취소됨',
 } as const satisfies Record<OrderStatus, string>;
 export type StatusLabel = (typeof STATUS_LABELS)[OrderStatus];
-export const STATUS_LABEL_LIST = ORDER_STATUSES.map((s) => STATUS_LABELS[s]);
-
 const BY_LABEL = new Map<string, OrderStatus>(ORDER_STATUSES.map((s) => [STATUS_LABELS[s], s]));
 
 /** Accepts the Korean label (the seed's contract) or the internal code. */

@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import type { Tx } from '../db/tx.js';
-import { type Actor, CREDITED_STATUSES, type OrderStatus } from '../domain/order.js';
+import { type Actor, CREDITABLE_FROM, CREDITED_STATUSES, type OrderStatus } from '../domain/order.js';
 import { findOrder, moveOrder, type Order } from '../orders/orders.repository.js';
 import { addToBalance } from '../users/users.repository.js';
 import { insertLedgerEntry } from './ledger.repository.js';
@@ -28,18 +28,24 @@ export async function creditOnce(
     matched_at: nowMs,
     updated_at: nowMs,
   } as const;
-  let lateMatch = false;
-  if (!(await moveOrder(trx, order.id, 'pending', matchedPatch))) {
-    // Money that arrives for an order cancelled meanwhile is still the user's: credit it, flag it.
-    lateMatch = await moveOrder(trx, order.id, 'cancelled', { ...matchedPatch, late_match: 1 });
-    if (!lateMatch) {
-      const current = await findOrder(trx, order.orderNumber);
-      if (!current || !CREDITED_STATUSES.includes(current.status)) {
-        throw new Error(`order ${order.orderNumber} is neither creditable nor credited`);
-      }
-      return { outcome: 'already_credited', status: current.status };
+  // Tried in the transition table's order, pending first. Money that arrives for an order cancelled
+  // meanwhile is still the user's: it is credited and flagged as a late match.
+  let movedFrom: OrderStatus | undefined;
+  for (const from of CREDITABLE_FROM) {
+    const patch = from === 'cancelled' ? { ...matchedPatch, late_match: 1 } : matchedPatch;
+    if (await moveOrder(trx, order.id, from, patch)) {
+      movedFrom = from;
+      break;
     }
   }
+  if (movedFrom === undefined) {
+    const current = await findOrder(trx, order.orderNumber);
+    if (!current || !CREDITED_STATUSES.includes(current.status)) {
+      throw new Error(`order ${order.orderNumber} is neither creditable nor credited`);
+    }
+    return { outcome: 'already_credited', status: current.status };
+  }
+  const lateMatch = movedFrom === 'cancelled';
   const balanceAfter = await addToBalance(trx, order.userId, order.amount, nowMs);
   if (balanceAfter < order.amount) throw new Error(`balance of user ${order.userId} went below the credit`);
   await insertLedgerEntry(trx, {
@@ -55,7 +61,7 @@ export async function creditOnce(
     action: lateMatch ? 'late_match' : 'match',
     orderId: order.id,
     userId: order.userId,
-    from: lateMatch ? 'cancelled' : 'pending',
+    from: movedFrom,
     to: 'matched',
     reason: why,
     atMs: nowMs,

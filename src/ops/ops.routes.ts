@@ -20,7 +20,7 @@ export function opsRoutes(app: App, deps: Deps): void {
     async (_req, reply) => {
       const ready = await checkReady(deps.db);
       if (ready === 'ready') return { status: 'success' as const, database: deps.db.dialect };
-      const answer = errorAnswer('database_unavailable', ready);
+      const answer = errorAnswer('database_unavailable');
       return reply.code(answer.statusCode).send({ ...answer.body, reason: ready });
     },
   );
