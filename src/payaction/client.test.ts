@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { HttpPayactionClient } from './client.js';
+import { type HttpPost, type PostAnswer, TransportError } from './http-post.js';
 
 const API_KEY = 'secret-api-key-never-logged';
 
-function scripted(answers: (() => Response | Promise<Response>)[]) {
-  const calls: RequestInit[] = [];
-  const fetchFn = (async (_url: string | URL | Request, init?: RequestInit) => {
-    calls.push(init ?? {});
+interface Call {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function scripted(answers: (() => Promise<PostAnswer>)[]) {
+  const calls: Call[] = [];
+  const post: HttpPost = (url, headers, body) => {
+    calls.push({ url, headers, body });
     const next = answers.shift();
     if (!next) throw new Error('no more scripted answers');
     return next();
-  }) as typeof fetch;
+  };
   const client = new HttpPayactionClient({
     baseUrl: 'http://payaction.test',
     apiKey: API_KEY,
@@ -18,23 +25,22 @@ function scripted(answers: (() => Response | Promise<Response>)[]) {
     timeoutMs: 50,
     attemptsMax: 3,
     backoffBaseMs: 1,
-    fetch: fetchFn,
+    post,
   });
   return { client, calls };
 }
 
-const json = (status: number, body: unknown) => () =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const networkError = () => () => Promise.reject(new TypeError('fetch failed'));
+const json = (status: number, body: unknown) => () => Promise.resolve({ status, text: JSON.stringify(body) });
+const networkError = () => () => Promise.reject(new TransportError('connect ECONNREFUSED', false));
 const order = { orderNumber: 'A1', amount: 1000, orderDateMs: 0, billingName: '홍길동', ordererName: 'u' };
 
 describe('Payaction client', () => {
   it('sends the credentials and Payaction body fields', async () => {
     const { client, calls } = scripted([json(200, { status: 'success', response: {} })]);
     expect((await client.registerOrder(order)).ok).toBe(true);
-    const headers = calls[0]?.headers as Record<string, string>;
-    expect(headers['x-api-key']).toBe(API_KEY);
-    expect(JSON.parse(calls[0]?.body as string)).toEqual({
+    expect(calls[0]?.url).toBe('http://payaction.test/order');
+    expect(calls[0]?.headers['x-api-key']).toBe(API_KEY);
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({
       order_number: 'A1',
       order_amount: 1000,
       order_date: '1970-01-01T09:00:00+09:00',
@@ -76,8 +82,8 @@ describe('Payaction client', () => {
 
   it('times out a hanging call and retries it', async () => {
     const hang = () => () =>
-      new Promise<Response>((_resolve, reject) =>
-        setTimeout(() => reject(new DOMException('t', 'TimeoutError')), 60),
+      new Promise<PostAnswer>((_resolve, reject) =>
+        setTimeout(() => reject(new TransportError('timed out', true)), 60),
       );
     const { client, calls } = scripted([hang(), json(200, { status: 'success', response: {} })]);
     expect((await client.registerOrder(order)).ok).toBe(true);

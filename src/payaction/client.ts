@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { isoKst } from '../domain/kst.js';
+import { type HttpPost, keepAlivePost, type PostAnswer, TransportError } from './http-post.js';
 
 /**
  * Everything we know of Payaction's API lives here (and in the sandbox): paths, headers, body
@@ -29,7 +30,7 @@ export interface HttpPayactionOptions {
   timeoutMs: number;
   attemptsMax: number;
   backoffBaseMs?: number;
-  fetch?: typeof fetch;
+  post?: HttpPost;
 }
 
 type Attempt =
@@ -58,11 +59,11 @@ function errorMessage(response: unknown): string {
 }
 
 export class HttpPayactionClient implements PayactionClient {
-  private readonly fetch: typeof fetch;
+  private readonly post: HttpPost;
   private readonly backoffBaseMs: number;
 
   constructor(private readonly options: HttpPayactionOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.post = options.post ?? keepAlivePost();
     this.backoffBaseMs = options.backoffBaseMs ?? 200;
   }
 
@@ -102,22 +103,20 @@ export class HttpPayactionClient implements PayactionClient {
   }
 
   private async attempt(path: string, body: Record<string, unknown>): Promise<Attempt> {
-    let res: Response;
-    let text: string;
+    let res: PostAnswer;
     try {
-      res = await this.fetch(`${this.options.baseUrl}${path}`, {
-        method: 'POST',
-        headers: {
+      res = await this.post(
+        `${this.options.baseUrl}${path}`,
+        {
           'content-type': 'application/json',
           'x-api-key': this.options.apiKey,
           'x-mall-id': this.options.mallId,
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      text = await res.text();
+        JSON.stringify(body),
+        this.options.timeoutMs,
+      );
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const timedOut = err instanceof TransportError && err.timedOut;
       return {
         kind: 'transient',
         detail: timedOut ? 'Payaction timed out' : 'Payaction unreachable',
@@ -126,14 +125,15 @@ export class HttpPayactionClient implements PayactionClient {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.text);
     } catch {
       parsed = undefined;
     }
-    if (res.status >= 500 || (res.ok && !isPayactionAnswer(parsed))) {
+    const ok = res.status >= 200 && res.status < 300;
+    if (res.status >= 500 || (ok && !isPayactionAnswer(parsed))) {
       return { kind: 'transient', detail: `Payaction answered HTTP ${res.status}`, response: parsed ?? null };
     }
-    if (!res.ok)
+    if (!ok)
       return { kind: 'rejected', detail: `Payaction answered HTTP ${res.status}`, response: parsed ?? null };
     const answer = parsed as { status: string; response?: unknown };
     if (answer.status === 'success') return { kind: 'success', response: answer };
