@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrations.js';
-import { inTransaction } from './tx.js';
+import { autocommit, inTransaction } from './tx.js';
 
 describe('SQLite group commit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-gc-'));
@@ -33,5 +33,28 @@ describe('SQLite group commit', () => {
     const stats = db.groupCommit?.stats ?? { commits: 0, units: 0 };
     expect(stats.units - before.units).toBe(40);
     expect(stats.commits - before.commits).toBeLessThan(10);
+  });
+
+  it('lets a failed single statement fail alone, without a savepoint', async () => {
+    const insert = (username: string) =>
+      autocommit(db, (exec) =>
+        exec.insertInto('users').values({ username, created_at: 0, updated_at: 0 }).execute(),
+      );
+    // ok0 exists since the first test: its insert violates the unique name and fails by itself.
+    const names = ['single1', 'ok0', 'single2', 'ok1', 'single3'];
+    const results = await Promise.allSettled(names.map(insert));
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    const stored = await db.kysely
+      .selectFrom('users')
+      .select('username')
+      .where('username', 'like', 'single%')
+      .execute();
+    expect(stored.map((r) => r.username).sort()).toEqual(['single1', 'single2', 'single3']);
   });
 });

@@ -6,6 +6,8 @@ type Work<T> = (trx: Transaction<Database>) => Promise<T>;
 
 interface Unit {
   work: Work<unknown>;
+  /** One statement: SQLite undoes a failed statement by itself, so it needs no savepoint. */
+  single: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -30,9 +32,10 @@ export class GroupCommit {
 
   constructor(private readonly kysely: Kysely<Database>) {}
 
-  run<T>(work: Work<T>): Promise<T> {
+  /** `single`: `work` issues exactly one statement, so it runs without a savepoint of its own. */
+  run<T>(work: Work<T>, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work, single, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -60,7 +63,8 @@ export class GroupCommit {
       try {
         outcomes = [];
         await this.kysely.transaction().execute(async (trx) => {
-          for (const unit of batch) outcomes.push(await runUnit(trx, unit.work));
+          for (const unit of batch)
+            outcomes.push(await (unit.single ? runStatement(trx, unit.work) : runUnit(trx, unit.work)));
         });
         break;
       } catch (err) {
@@ -88,6 +92,14 @@ async function runUnit(trx: Transaction<Database>, work: Work<unknown>): Promise
   } catch (err) {
     await sql`rollback to unit`.execute(trx);
     await sql`release unit`.execute(trx);
+    return { ok: false, err };
+  }
+}
+
+async function runStatement(trx: Transaction<Database>, work: Work<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await work(trx) };
+  } catch (err) {
     return { ok: false, err };
   }
 }

@@ -9,17 +9,17 @@ const CONFLICT_ATTEMPTS_MAX = 5;
 const CONFLICT_BACKOFF_MS = 5;
 
 /**
+ * One autocommit write: `work` issues exactly one statement. On SQLite it joins the group commit
+ * rather than paying a commit (and an fsync) of its own; elsewhere it simply runs.
+ */
+export function autocommit<T>(db: Db, work: (executor: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.groupCommit ? db.groupCommit.run(work, true) : work(db.kysely);
+}
+
+/**
  * Runs `work` in one transaction. A deadlock or lock timeout rolls everything back, so running the
  * whole function again is safe; `work` must therefore have no effects outside the transaction.
  */
-/**
- * One autocommit write. On SQLite it joins the group commit rather than paying a commit (and an
- * fsync) of its own; elsewhere it simply runs.
- */
-export function autocommit<T>(db: Db, work: (executor: Kysely<Database>) => Promise<T>): Promise<T> {
-  return db.groupCommit ? db.groupCommit.run(work) : work(db.kysely);
-}
-
 export async function inTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
   // SQLite has one writer in this process: its transactions are grouped to share a commit.
   if (db.groupCommit) return db.groupCommit.run(work);
