@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
-import type { Database, NewOrder, OrdersTable } from '../db/schema.js';
+import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
 import { type CancelReason, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
@@ -108,10 +108,53 @@ export async function countPending(trx: Tx, userId: number): Promise<number> {
   return toSafeInt(row.n);
 }
 
-/** Throws `UniqueConflict('pending_key' | 'order_number')` when another order holds either. */
-export async function insertOrder(trx: Tx, order: NewOrder): Promise<void> {
+export interface NewPendingOrder {
+  orderNumber: string;
+  billingName: string;
+  amount: number;
+  pendingKey: string;
+  nowMs: number;
+  expiresAt: number;
+}
+
+/**
+ * Stores a new pending order of `user` and returns it as stored, without reading it back.
+ * Throws `UniqueConflict('pending_key' | 'order_number')` when another order holds either.
+ */
+export async function insertPendingOrder(
+  trx: Tx,
+  user: { id: number; username: string; walletAddress: string | null },
+  order: NewPendingOrder,
+): Promise<Order> {
+  let id: number;
   try {
-    await trx.insertInto('orders').values(order).execute();
+    const result = await trx
+      .insertInto('orders')
+      .values({
+        order_number: order.orderNumber,
+        user_id: user.id,
+        billing_name: order.billingName,
+        amount: order.amount,
+        status: 'pending',
+        pending_key: order.pendingKey,
+        created_at: order.nowMs,
+        updated_at: order.nowMs,
+        expires_at: order.expiresAt,
+      })
+      .executeTakeFirst();
+    id =
+      result.insertId !== undefined
+        ? toSafeInt(result.insertId)
+        : // PostgreSQL reports no insert id without RETURNING, which MySQL lacks.
+          toSafeInt(
+            (
+              await trx
+                .selectFrom('orders')
+                .select('id')
+                .where('order_number', '=', order.orderNumber)
+                .executeTakeFirstOrThrow()
+            ).id,
+          );
   } catch (err) {
     if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
       throw new UniqueConflict('pending_key');
@@ -120,6 +163,25 @@ export async function insertOrder(trx: Tx, order: NewOrder): Promise<void> {
     }
     throw err;
   }
+  return {
+    id,
+    orderNumber: order.orderNumber,
+    userId: user.id,
+    username: user.username,
+    walletAddress: user.walletAddress,
+    billingName: order.billingName,
+    amount: order.amount,
+    status: 'pending',
+    cancelReason: null,
+    lateMatch: false,
+    memo: null,
+    createdAt: order.nowMs,
+    expiresAt: order.expiresAt,
+    registeredAt: null,
+    matchedAt: null,
+    completedAt: null,
+    cancelledAt: null,
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   countPending,
   findOrder,
   findPendingByKey,
-  insertOrder,
+  insertPendingOrder,
   listOrders,
   markRegistered,
   moveOrder,
@@ -66,27 +66,21 @@ async function placeOrder(
   const key = pendingKey(input.billingName, input.amount);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    await lockUser(trx, user.id, now);
+    await lockUser(deps.db, trx, user.id, now);
     const existing = await findPendingByKey(trx, key);
     if (existing) {
       if (existing.userId === user.id) return { order: existing, created: false };
       throw fail('ambiguous_match');
     }
     if ((await countPending(trx, user.id)) >= deps.config.maxPendingPerUser) throw fail('too_many_pending');
-    const orderNumber = newOrderNumber(now, deps.random);
-    await insertOrder(trx, {
-      order_number: orderNumber,
-      user_id: user.id,
-      billing_name: input.billingName,
+    const order = await insertPendingOrder(trx, user, {
+      orderNumber: newOrderNumber(now, deps.random),
+      billingName: input.billingName,
       amount: input.amount,
-      status: 'pending',
-      pending_key: key,
-      created_at: now,
-      updated_at: now,
-      expires_at: now + deps.config.orderTtlMinutes * MINUTE_MS,
+      pendingKey: key,
+      nowMs: now,
+      expiresAt: now + deps.config.orderTtlMinutes * MINUTE_MS,
     });
-    const order = await findOrder(trx, orderNumber);
-    if (!order) throw new Error(`order ${orderNumber} not readable after insert`);
     await recordAudit(trx, {
       actor,
       action: 'create',

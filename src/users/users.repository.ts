@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database, UserRow } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
@@ -48,7 +49,9 @@ export async function insertUser(
  * Takes the user's row lock for the rest of the transaction, so that checks over the user's orders
  * (how many are pending) cannot interleave with another request of the same user.
  */
-export async function lockUser(trx: Tx, userId: number, nowMs: number): Promise<void> {
+export async function lockUser(db: Db, trx: Tx, userId: number, nowMs: number): Promise<void> {
+  // BEGIN IMMEDIATE already gave this transaction SQLite's one write lock: nothing can interleave.
+  if (db.dialect === 'sqlite') return;
   await trx.updateTable('users').set({ updated_at: nowMs }).where('id', '=', userId).execute();
 }
 
