@@ -14,6 +14,7 @@ import { createPool } from 'mysql2';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
+import { boundedMysqlPool, boundedPgPool, CLIENT_GRACE_MS } from './timeouts.js';
 import { toSafeInt } from './values.js';
 
 export type Dialect = 'sqlite' | 'mysql' | 'postgres';
@@ -28,7 +29,10 @@ export interface Db {
 
 export interface ConnectOptions {
   poolSize?: number;
+  /** Opening a connection, and waiting for a free one from the pool. */
   connectTimeoutMs?: number;
+  /** MySQL/PostgreSQL: one query (src/db/timeouts.ts); 0 or unset = unbounded (migrations, CLI). */
+  queryTimeoutMs?: number;
   sqliteBusyTimeoutMs?: number;
 }
 
@@ -94,10 +98,11 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
 }
 
 function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const pool = createPool({
     uri: url.replace(/^mariadb:/, 'mysql:'),
     connectionLimit: options.poolSize ?? 10,
-    connectTimeout: options.connectTimeoutMs ?? 5000,
+    connectTimeout: connectTimeoutMs,
     charset: 'utf8mb4',
     timezone: 'Z',
     supportBigNumbers: true,
@@ -105,7 +110,7 @@ function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
   });
   return new Kysely<Database>({
     dialect: new MysqlDialect({
-      pool,
+      pool: options.queryTimeoutMs ? boundedMysqlPool(pool, options.queryTimeoutMs, connectTimeoutMs) : pool,
       // A conditional update that loses a race must see the winner's row when it reads it again.
       onCreateConnection: async (conn) => {
         await conn.executeQuery(CompiledQuery.raw('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
@@ -121,10 +126,16 @@ const pgTypes = {
 };
 
 function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
+  const timeoutMs = options.queryTimeoutMs || undefined;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // Bounds the wait for a free client too, not only opening one.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // The server cancels a slow statement and the connection stays usable; the client gives up
+    // only when no answer comes at all (a hung server or network).
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs && timeoutMs + CLIENT_GRACE_MS,
     types: pgTypes as pg.CustomTypesConfig,
   });
   // An idle connection that the server drops (restart, failover, admin termination) is reported
@@ -136,7 +147,9 @@ function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: timeoutMs ? boundedPgPool(pool) : pool }),
+  });
 }
 
 export function connect(url: string, options: ConnectOptions = {}): Db {

@@ -56,12 +56,16 @@ const UNAVAILABLE_CODES = new Set([
   '57P01',
   '57P03',
   '53300',
+  // statement_timeout: the server cancelled a query that ran past DB_QUERY_TIMEOUT_MS.
+  '57014',
 ]);
 
-/** The database cannot be reached or refuses connections: answer 503, not 500. */
+/** The database cannot be reached, refuses connections or does not answer in time: answer 503, not 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = asDriverError(err);
   if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Pool is closed/i.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|Pool is closed|Query read timeout/i.test(
+    message,
+  );
 }

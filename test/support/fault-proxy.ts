@@ -1,14 +1,22 @@
 import { type AddressInfo, createServer, type Server, Socket } from 'node:net';
 
+interface Link {
+  client: Socket;
+  upstream?: Socket;
+  /** Left stalled for good by `restore({ keepStalled: true })`. */
+  lost?: boolean;
+}
+
 /**
- * A TCP proxy between the service and a database that the test can cut and restore: a cut drops
- * every open connection and refuses new ones, the way a crashed database host or a partition looks
- * from the service.
+ * A TCP proxy between the service and a server (a database, Redis) that the test can break and
+ * mend. A cut drops every open connection and refuses new ones, the way a crashed host or a
+ * partition looks from the service. A stall keeps every connection open and accepts new ones but
+ * forwards nothing, the way a hung server or a black-holed network looks: only timeouts notice it.
  */
 export class FaultProxy {
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private cutOff = false;
+  private readonly links = new Set<Link>();
+  private mode: 'open' | 'cut' | 'stalled' = 'open';
   port = 0;
 
   constructor(
@@ -18,17 +26,16 @@ export class FaultProxy {
 
   async start(): Promise<this> {
     const server = createServer((client) => {
-      if (this.cutOff) return void client.destroy();
-      const upstream = new Socket();
-      upstream.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      if (this.mode === 'cut') return void client.destroy();
+      const link: Link = { client };
+      this.links.add(link);
+      client.on('error', () => undefined);
+      client.on('close', () => {
+        link.upstream?.destroy();
+        this.links.delete(link);
+      });
+      if (this.mode === 'open') this.forward(link);
+      else client.pause();
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,13 +43,51 @@ export class FaultProxy {
     return this;
   }
 
-  cut(): void {
-    this.cutOff = true;
-    for (const s of this.sockets) s.destroy();
+  private forward(link: Link): void {
+    if (!link.upstream) {
+      const upstream = new Socket();
+      link.upstream = upstream;
+      upstream.on('error', () => undefined);
+      upstream.on('close', () => link.client.destroy());
+      upstream.connect(this.targetPort, this.targetHost);
+    }
+    link.client.pipe(link.upstream);
+    link.upstream.pipe(link.client);
   }
 
-  restore(): void {
-    this.cutOff = false;
+  /** Drops every connection and refuses new ones until `restore`. */
+  cut(): void {
+    this.mode = 'cut';
+    for (const { client, upstream } of this.links) {
+      client.destroy();
+      upstream?.destroy();
+    }
+  }
+
+  /** Keeps every connection open, and accepts new ones, but forwards nothing until `restore`. */
+  stall(): void {
+    this.mode = 'stalled';
+    for (const { client, upstream } of this.links) {
+      client.unpipe();
+      upstream?.unpipe();
+      client.pause();
+      upstream?.pause();
+    }
+  }
+
+  /**
+   * Forwards again. Connections held by a stall carry on with what was sent meanwhile, or, with
+   * `keepStalled`, stay stalled for good while new ones work (a failover that lost them): only a
+   * client that discards connections which timed out gets going again.
+   */
+  restore(options: { keepStalled?: boolean } = {}): void {
+    const wasStalled = this.mode === 'stalled';
+    this.mode = 'open';
+    if (!wasStalled) return;
+    for (const link of this.links) {
+      if (options.keepStalled) link.lost = true;
+      else if (!link.lost) this.forward(link);
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,31 +1,42 @@
-import { buildApp } from '../../src/app.js';
-import { connect } from '../../src/db/connect.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
+import { type ConnectOptions, connect } from '../../src/db/connect.js';
 import type { ApiResponse, Harness } from './harness.js';
 import { ADMIN_TOKEN, WEBHOOK_KEY } from './harness.js';
 
 /** Another server on the harness's database: its own connection pool and its own process state. */
 export interface Instance {
   url: string;
+  get(path: string, headers?: Record<string, string>): Promise<ApiResponse>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   webhook(orderNumber: string, traceId: string): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
-export async function startInstance(h: Harness): Promise<Instance> {
-  const db = connect(h.config.databaseUrl, { poolSize: 20 });
-  const app = await buildApp({ ...h.deps, db });
+export interface InstanceOptions {
+  /** Another way to the same database (through a fault proxy). */
+  databaseUrl?: string;
+  connect?: ConnectOptions;
+  app?: AppOptions;
+}
+
+export async function startInstance(h: Harness, options: InstanceOptions = {}): Promise<Instance> {
+  const db = connect(options.databaseUrl ?? h.config.databaseUrl, { poolSize: 20, ...options.connect });
+  const app = await buildApp({ ...h.deps, db }, options.app);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const post: Instance['post'] = async (path, body, headers = { authorization: `Bearer ${ADMIN_TOKEN}` }) => {
+  const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
   };
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const post: Instance['post'] = (path, body, headers = admin) => send('POST', path, headers, body);
   return {
     url,
+    get: (path, headers = admin) => send('GET', path, headers),
     post,
     webhook: (orderNumber, traceId) =>
       post(
