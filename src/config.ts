@@ -8,6 +8,10 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly databaseUrl: string;
+  /** How long one MySQL/PostgreSQL query may take before the request gets 503; 0 = unbounded. */
+  readonly dbQueryTimeoutMs: number;
+  /** Where rate-limit counters are shared between instances; empty = each instance counts alone. */
+  readonly redisUrl: string;
   readonly dataDir: string;
   readonly adminApiToken: string;
   readonly authJwtSecret: string;
@@ -115,6 +119,14 @@ const listVar = (env: Env, name: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+function redisUrl(env: Env, problems: string[]): string {
+  const raw = env.REDIS_URL ?? '';
+  if (raw === '') return '';
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw) || !URL.canParse(raw))
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  return raw;
+}
+
 function corsOrigins(env: Env, problems: string[]): string[] {
   const origins = listVar(env, 'CORS_ORIGINS');
   for (const origin of origins) {
@@ -174,6 +186,8 @@ export function parseConfig(env: Env): Config {
     host: env.HOST || '0.0.0.0',
     port,
     databaseUrl,
+    dbQueryTimeoutMs: intVar(env, 'DB_QUERY_TIMEOUT_MS', 5000, 0, 600_000, problems),
+    redisUrl: redisUrl(env, problems),
     dataDir,
     adminApiToken: secretVar(env, 'ADMIN_API_TOKEN', problems),
     authJwtSecret: secretVar(env, 'AUTH_JWT_SECRET', problems),

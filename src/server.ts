@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { type Deps, systemClock, systemRandom } from './deps.js';
+import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import { connectSharedRateLimiter } from './http/redis-rate-limit.js';
 import type { App } from './http/types.js';
 import { startLedgerCheckJob } from './ops/ledger-check.js';
 import { metricsFor } from './ops/ops.routes.js';
@@ -118,17 +120,30 @@ function closeConnectionsAfterResponses(server: Server): () => void {
   };
 }
 
+/** Migrations run on a connection of their own without the query bound: building an index may take long. */
+async function migrate(config: Config): Promise<void> {
+  const db = connect(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Connects, migrates, builds the app and listens. The only place that opens a port for the API. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const db = connect(config.databaseUrl);
-  await migrateToLatest(db);
+  await migrate(config);
+  const db = connect(config.databaseUrl, { queryTimeoutMs: config.dbQueryTimeoutMs });
   const embedded = config.payaction.sandbox ? await startEmbeddedSandbox(config) : undefined;
   const metrics = metricsFor({ db });
   const payaction = instrumented(payactionClientFor(config, embedded?.url), metrics);
   const log = createLogger(config.logLevel, undefined, !config.production && process.stdout.isTTY === true);
   const spool = new WebhookSpool(join(config.dataDir, 'webhook-spool'));
   const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics, spool };
-  const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url });
+  const limiter: RateLimiter = config.redisUrl
+    ? await connectSharedRateLimiter(config.redisUrl, { log })
+    : new MemoryRateLimiter();
+  const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url, limiter });
   const drain = closeConnectionsAfterResponses(app.server);
   const url = await app.listen({ host: config.host, port: config.port });
   const stopJobs = [
@@ -149,6 +164,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       drain();
       await app.close();
       await embedded?.sandbox.app.close();
+      await limiter.close();
       await db.close();
     },
   };

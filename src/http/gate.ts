@@ -45,11 +45,11 @@ export interface GateOptions {
 export function gateHook(options: GateOptions) {
   const { auth, security, limiter, clock } = options;
   const webhookSources = blockListOf(security.webhookAllowedIps);
-  const limited = (key: string, limit: number) =>
+  const limited = async (key: string, limit: number) =>
     limit > 0 ? limiter.consume(key, limit, clock.now()) : undefined;
 
-  const failAuth = (request: FastifyRequest, reply: FastifyReply) => {
-    const verdict = limited(`authfail:${request.ip}`, security.authFailuresPerMinute);
+  const failAuth = async (request: FastifyRequest, reply: FastifyReply) => {
+    const verdict = await limited(`authfail:${request.ip}`, security.authFailuresPerMinute);
     return verdict && !verdict.allowed
       ? refuse(reply, 'rate_limited', verdict.retryAfterS)
       : refuse(reply, 'unauthorized');
@@ -60,15 +60,15 @@ export function gateHook(options: GateOptions) {
     request.actor = null;
     if (mode === 'webhook') {
       if (webhookSources && !allowedBy(webhookSources, request.ip)) return void refuse(reply, 'forbidden');
-      if (!webhookHeadersValid(auth, request)) return void failAuth(request, reply);
+      if (!webhookHeadersValid(auth, request)) return void (await failAuth(request, reply));
       request.actor = { kind: 'payaction', id: 'payaction' };
       return;
     }
-    const byAddress = limited(`ip:${request.ip}`, security.ipRateLimitPerMinute);
+    const byAddress = await limited(`ip:${request.ip}`, security.ipRateLimitPerMinute);
     if (byAddress && !byAddress.allowed) return void refuse(reply, 'rate_limited', byAddress.retryAfterS);
     if (mode === 'none') return;
     if (security.authFailuresPerMinute > 0) {
-      const blocked = limiter.exhausted(
+      const blocked = await limiter.exhausted(
         `authfail:${request.ip}`,
         security.authFailuresPerMinute,
         clock.now(),
@@ -76,8 +76,8 @@ export function gateHook(options: GateOptions) {
       if (!blocked.allowed) return void refuse(reply, 'rate_limited', blocked.retryAfterS);
     }
     const actor = await authenticateBearer(auth, request);
-    if (!actor) return void failAuth(request, reply);
-    const byCredential = limited(`actor:${actor.kind}:${actor.id}`, security.rateLimitPerMinute);
+    if (!actor) return void (await failAuth(request, reply));
+    const byCredential = await limited(`actor:${actor.kind}:${actor.id}`, security.rateLimitPerMinute);
     if (byCredential && !byCredential.allowed)
       return void refuse(reply, 'rate_limited', byCredential.retryAfterS);
     if (mode === 'metrics' ? actor.kind === 'user' : actor.kind === 'system')
