@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import type { Tx } from '../db/tx.js';
 import { type Actor, CREDITABLE_FROM, CREDITED_STATUSES, type OrderStatus } from '../domain/order.js';
-import { findOrder, moveOrder, type Order } from '../orders/orders.repository.js';
+import { findOrder, moveToMatched, type Order } from '../orders/orders.repository.js';
 import { addToBalance } from '../users/users.repository.js';
 import { insertLedgerEntry } from './ledger.repository.js';
 
@@ -22,18 +22,11 @@ export async function creditOnce(
   nowMs: number,
   why: string,
 ): Promise<CreditResult> {
-  const matchedPatch = {
-    status: 'matched',
-    pending_key: null,
-    matched_at: nowMs,
-    updated_at: nowMs,
-  } as const;
   // Tried in the transition table's order, pending first. Money that arrives for an order cancelled
   // meanwhile is still the user's: it is credited and flagged as a late match.
   let movedFrom: OrderStatus | undefined;
   for (const from of CREDITABLE_FROM) {
-    const patch = from === 'cancelled' ? { ...matchedPatch, late_match: 1 } : matchedPatch;
-    if (await moveOrder(trx, order.id, from, patch)) {
+    if (await moveToMatched(trx, order.id, from, nowMs, from === 'cancelled')) {
       movedFrom = from;
       break;
     }

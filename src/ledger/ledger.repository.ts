@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toSafeInt } from '../db/values.js';
@@ -13,18 +14,19 @@ export interface NewLedgerEntry {
   atMs: number;
 }
 
+const insertEntry = prepared((db, p: NewLedgerEntry) =>
+  db.insertInto('ledger_entries').values({
+    user_id: p.userId,
+    order_id: p.orderId,
+    amount: p.amount,
+    balance_after: p.balanceAfter,
+    reason: p.reason,
+    created_at: p.atMs,
+  }),
+);
+
 export async function insertLedgerEntry(trx: Tx, entry: NewLedgerEntry): Promise<void> {
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      user_id: entry.userId,
-      order_id: entry.orderId,
-      amount: entry.amount,
-      balance_after: entry.balanceAfter,
-      reason: entry.reason,
-      created_at: entry.atMs,
-    })
-    .execute();
+  await insertEntry(trx, entry);
 }
 
 export interface BalanceMismatch {

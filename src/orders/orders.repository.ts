@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
@@ -79,13 +80,21 @@ function toOrder(row: OrderJoinRow): Order {
 /** Two pending orders with one name and amount would be indistinguishable to Payaction. */
 export const pendingKey = (billingName: string, amount: number): string => `${billingName}|${amount}`;
 
+const orderByNumber = prepared((db, p: { orderNumber: string }) =>
+  ordersWithUser(db).where('orders.order_number', '=', p.orderNumber),
+);
+
 export async function findOrder(db: Kysely<Database>, orderNumber: string): Promise<Order | undefined> {
-  const row = await ordersWithUser(db).where('orders.order_number', '=', orderNumber).executeTakeFirst();
+  const row = (await orderByNumber(db, { orderNumber })).rows[0];
   return row && toOrder(row);
 }
 
+const orderByPendingKey = prepared((db, p: { key: string }) =>
+  ordersWithUser(db).where('orders.pending_key', '=', p.key),
+);
+
 export async function findPendingByKey(db: Kysely<Database>, key: string): Promise<Order | undefined> {
-  const row = await ordersWithUser(db).where('orders.pending_key', '=', key).executeTakeFirst();
+  const row = (await orderByPendingKey(db, { key })).rows[0];
   return row && toOrder(row);
 }
 
@@ -98,14 +107,16 @@ export async function countAllPending(db: Kysely<Database>): Promise<number> {
   return toSafeInt(row.n);
 }
 
-export async function countPending(trx: Tx, userId: number): Promise<number> {
-  const row = await trx
+const pendingOfUser = prepared((db, p: { userId: number }) =>
+  db
     .selectFrom('orders')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('user_id', '=', userId)
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return toSafeInt(row.n);
+    .where('user_id', '=', p.userId)
+    .where('status', '=', 'pending'),
+);
+
+export async function countPending(trx: Tx, userId: number): Promise<number> {
+  return toSafeInt((await pendingOfUser(trx, { userId })).rows[0]?.n ?? 0);
 }
 
 export interface NewPendingOrder {
@@ -116,6 +127,24 @@ export interface NewPendingOrder {
   nowMs: number;
   expiresAt: number;
 }
+
+const insertPending = prepared((db, p: NewPendingOrder & { userId: number }) =>
+  db.insertInto('orders').values({
+    order_number: p.orderNumber,
+    user_id: p.userId,
+    billing_name: p.billingName,
+    amount: p.amount,
+    status: 'pending',
+    pending_key: p.pendingKey,
+    created_at: p.nowMs,
+    updated_at: p.nowMs,
+    expires_at: p.expiresAt,
+  }),
+);
+
+const orderIdByNumber = prepared((db, p: { orderNumber: string }) =>
+  db.selectFrom('orders').select('id').where('order_number', '=', p.orderNumber),
+);
 
 /**
  * Stores a new pending order of `user` and returns it as stored, without reading it back.
@@ -128,33 +157,12 @@ export async function insertPendingOrder(
 ): Promise<Order> {
   let id: number;
   try {
-    const result = await trx
-      .insertInto('orders')
-      .values({
-        order_number: order.orderNumber,
-        user_id: user.id,
-        billing_name: order.billingName,
-        amount: order.amount,
-        status: 'pending',
-        pending_key: order.pendingKey,
-        created_at: order.nowMs,
-        updated_at: order.nowMs,
-        expires_at: order.expiresAt,
-      })
-      .executeTakeFirst();
+    const result = await insertPending(trx, { ...order, userId: user.id });
     id =
       result.insertId !== undefined
         ? toSafeInt(result.insertId)
         : // PostgreSQL reports no insert id without RETURNING, which MySQL lacks.
-          toSafeInt(
-            (
-              await trx
-                .selectFrom('orders')
-                .select('id')
-                .where('order_number', '=', order.orderNumber)
-                .executeTakeFirstOrThrow()
-            ).id,
-          );
+          toSafeInt((await orderIdByNumber(trx, order)).rows[0]?.id);
   } catch (err) {
     if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
       throw new UniqueConflict('pending_key');
@@ -203,8 +211,39 @@ export async function moveOrder(
   return result.numUpdatedRows > 0n;
 }
 
+const setRegistered = prepared((db, p: { orderId: number; nowMs: number }) =>
+  db.updateTable('orders').set({ registered_at: p.nowMs }).where('id', '=', p.orderId),
+);
+
 export async function markRegistered(db: Kysely<Database>, orderId: number, nowMs: number): Promise<void> {
-  await db.updateTable('orders').set({ registered_at: nowMs }).where('id', '=', orderId).execute();
+  await setRegistered(db, { orderId, nowMs });
+}
+
+const toMatched = prepared(
+  (db, p: { orderId: number; from: OrderStatus; nowMs: number; lateMatch: number }) =>
+    db
+      .updateTable('orders')
+      .set({
+        status: 'matched',
+        pending_key: null,
+        matched_at: p.nowMs,
+        updated_at: p.nowMs,
+        late_match: p.lateMatch,
+      })
+      .where('id', '=', p.orderId)
+      .where('status', '=', p.from),
+);
+
+/** `moveOrder` to matched, the credit's hot path; `lateMatch` marks money for a cancelled order. */
+export async function moveToMatched(
+  db: Kysely<Database>,
+  orderId: number,
+  from: OrderStatus,
+  nowMs: number,
+  lateMatch: boolean,
+): Promise<boolean> {
+  const result = await toMatched(db, { orderId, from, nowMs, lateMatch: lateMatch ? 1 : 0 });
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export interface OrderFilter {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, UserRow } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toSafeInt } from '../db/values.js';
@@ -21,8 +22,12 @@ export const toUser = (row: UserRow): User => ({
   createdAt: toSafeInt(row.created_at),
 });
 
+const userByName = prepared((db, p: { username: string }) =>
+  db.selectFrom('users').selectAll().where('username', '=', p.username),
+);
+
 export async function findUser(db: Kysely<Database>, username: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const row = (await userByName(db, { username })).rows[0];
   return row && toUser(row);
 }
 
@@ -57,18 +62,22 @@ export async function lockUser(db: Db, trx: Tx, userId: number, nowMs: number): 
 
 /** Adds to the balance and returns the balance after, read under the row lock the update took. */
 export async function addToBalance(trx: Tx, userId: number, amount: number, nowMs: number): Promise<number> {
-  await trx
-    .updateTable('users')
-    .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: nowMs }))
-    .where('id', '=', userId)
-    .execute();
-  const row = await trx
-    .selectFrom('users')
-    .select('balance')
-    .where('id', '=', userId)
-    .executeTakeFirstOrThrow();
+  await incrementBalance(trx, { userId, amount, nowMs });
+  const row = (await balanceOf(trx, { userId })).rows[0];
+  if (!row) throw new Error(`user ${userId} vanished while being credited`);
   return toSafeInt(row.balance);
 }
+
+const incrementBalance = prepared((db, p: { userId: number; amount: number; nowMs: number }) =>
+  db
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', p.amount), updated_at: p.nowMs }))
+    .where('id', '=', p.userId),
+);
+
+const balanceOf = prepared((db, p: { userId: number }) =>
+  db.selectFrom('users').select('balance').where('id', '=', p.userId),
+);
 
 export async function setWalletAddress(
   db: Kysely<Database>,

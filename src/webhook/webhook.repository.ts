@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toSafeInt } from '../db/values.js';
@@ -10,6 +11,17 @@ export interface WebhookDelivery {
   orderStatus: string;
   processingDate: string | null;
 }
+
+const insertEvent = prepared((db, p: WebhookDelivery & { outcome: string; nowMs: number }) =>
+  db.insertInto('webhook_events').values({
+    trace_id: p.traceId,
+    order_number: p.orderNumber,
+    order_status: p.orderStatus,
+    processing_date: p.processingDate,
+    outcome: p.outcome,
+    received_at: p.nowMs,
+  }),
+);
 
 /**
  * Records a delivery with its outcome; throws `UniqueConflict('trace_id')` when this trace id was
@@ -22,17 +34,14 @@ export async function insertWebhookEvent(
   nowMs: number,
 ): Promise<void> {
   try {
-    await trx
-      .insertInto('webhook_events')
-      .values({
-        trace_id: delivery.traceId,
-        order_number: delivery.orderNumber.slice(0, 64),
-        order_status: delivery.orderStatus.slice(0, 32),
-        processing_date: delivery.processingDate?.slice(0, 64) ?? null,
-        outcome,
-        received_at: nowMs,
-      })
-      .execute();
+    await insertEvent(trx, {
+      traceId: delivery.traceId,
+      orderNumber: delivery.orderNumber.slice(0, 64),
+      orderStatus: delivery.orderStatus.slice(0, 32),
+      processingDate: delivery.processingDate?.slice(0, 64) ?? null,
+      outcome,
+      nowMs,
+    });
   } catch (err) {
     if (isUniqueViolation(err, 'webhook_events_trace_id_uq', 'webhook_events.trace_id')) {
       throw new UniqueConflict('trace_id');

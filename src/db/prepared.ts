@@ -1,0 +1,51 @@
+import type { DialectAdapter } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import type { Database } from './schema.js';
+
+type Binding = { name: string } | { value: unknown };
+
+interface Compiled {
+  sql: string;
+  bindings: Binding[];
+}
+
+const MARK = '\u0000param:';
+const markOf = (name: string) => `${MARK}${name}\u0000`;
+
+function compile<P extends object>(
+  db: Kysely<Database>,
+  build: (db: Kysely<Database>, params: P) => Compilable<unknown>,
+): Compiled {
+  // Every parameter read while building returns a unique marker; where each marker lands among
+  // the compiled parameters says which argument binds there.
+  const markers = new Proxy({} as P, { get: (_target, name) => markOf(String(name)) });
+  const query = build(db, markers).compile();
+  if (query.sql.includes(MARK)) throw new Error(`a prepared query inlined a parameter: ${query.sql}`);
+  const bindings = query.parameters.map((value): Binding => {
+    if (typeof value === 'string' && value.startsWith(MARK)) return { name: value.slice(MARK.length, -1) };
+    return { value };
+  });
+  return { sql: query.sql, bindings };
+}
+
+/**
+ * A query built and compiled once per database dialect; each call only binds its parameters.
+ * Building and compiling a Kysely query costs several times what SQLite takes to run a small one,
+ * and the hot paths run the same few shapes over and over. `build` must not branch on the values
+ * of `params` (they are markers while it runs), and must pass each one as a bound value.
+ */
+export function prepared<P extends object, R>(build: (db: Kysely<Database>, params: P) => Compilable<R>) {
+  const byAdapter = new WeakMap<DialectAdapter, Compiled>();
+  return (db: Kysely<Database>, params: P): Promise<QueryResult<R>> => {
+    // Transactions share their database's adapter, so each dialect compiles the query once.
+    const adapter = db.getExecutor().adapter;
+    let compiled = byAdapter.get(adapter);
+    if (!compiled) {
+      compiled = compile(db, build);
+      byAdapter.set(adapter, compiled);
+    }
+    const values = params as Record<string, unknown>;
+    const parameters = compiled.bindings.map((b) => ('name' in b ? values[b.name] : b.value));
+    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+  };
+}
