@@ -111,27 +111,37 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
       if (!(err instanceof UniqueConflict) || attempt >= PLACE_ATTEMPTS_MAX) throw err;
     }
   }
-  if (!placed.created) return placed.order;
-  const { order } = placed;
-  deps.metrics?.orderCreated();
-  const result = await deps.payaction.registerOrder({
-    orderNumber: order.orderNumber,
-    amount: order.amount,
-    orderDateMs: order.createdAt,
-    billingName: order.billingName,
-    ordererName: order.username,
-  });
+  const { order, created } = placed;
+  // An order found unregistered was stored by an identical request that died before registering it
+  // (or is registering it now): register it here too, or this answer hands out an order number
+  // Payaction cannot match.
+  if (!created && order.registeredAt !== null) return order;
+  if (created) deps.metrics?.orderCreated();
+  const result = await deps.payaction.registerOrder(
+    {
+      orderNumber: order.orderNumber,
+      amount: order.amount,
+      orderDateMs: order.createdAt,
+      billingName: order.billingName,
+      ordererName: order.username,
+    },
+    !created,
+  );
   if (result.ok) {
     await autocommit(deps.db, (db) => markRegistered(db, order.id, deps.clock.now()));
     return order;
   }
-  await cancelPending(
-    deps,
-    order,
-    { kind: 'system', id: 'registration' },
-    'registration_failed',
-    result.detail,
-  );
+  // Only the request that stored the order gives it up: one that found it may be racing the
+  // creator's own registration.
+  if (created) {
+    await cancelPending(
+      deps,
+      order,
+      { kind: 'system', id: 'registration' },
+      'registration_failed',
+      result.detail,
+    );
+  }
   throw fail('payaction_error', result.detail, { payaction_response: result.detail });
 }
 

@@ -100,6 +100,12 @@ describe('Payaction client', () => {
     expect((await first.client.registerOrder(order)).ok).toBe(false);
   });
 
+  it('counts a duplicate answer as success when the order is registered again', async () => {
+    const again = scripted([json(200, { status: 'error', response: { message: 'duplicate order_number' } })]);
+    expect((await again.client.registerOrder(order, true)).ok).toBe(true);
+    expect(again.calls).toHaveLength(1);
+  });
+
   it('never puts the API key into an error it reports', async () => {
     const { client } = scripted([networkError(), json(500, { echo: API_KEY }), json(500, {})]);
     const result = await client.registerOrder(order);

@@ -19,7 +19,11 @@ export type PayactionResult =
   | { ok: false; detail: string; response: unknown; attempts: number };
 
 export interface PayactionClient {
-  registerOrder(order: PayactionOrder): Promise<PayactionResult>;
+  /**
+   * `again`: an earlier call may have registered this order already (its answer was lost), so a
+   * duplicate answer means it is registered.
+   */
+  registerOrder(order: PayactionOrder, again?: boolean): Promise<PayactionResult>;
   excludeOrder(orderNumber: string): Promise<PayactionResult>;
 }
 
@@ -67,14 +71,15 @@ export class HttpPayactionClient implements PayactionClient {
     this.backoffBaseMs = options.backoffBaseMs ?? 200;
   }
 
-  registerOrder(order: PayactionOrder): Promise<PayactionResult> {
-    return this.call('/order', {
+  registerOrder(order: PayactionOrder, again = false): Promise<PayactionResult> {
+    const body = {
       order_number: order.orderNumber,
       order_amount: order.amount,
       order_date: isoKst(order.orderDateMs),
       billing_name: order.billingName,
       orderer_name: order.ordererName,
-    });
+    };
+    return this.call('/order', body, again);
   }
 
   excludeOrder(orderNumber: string): Promise<PayactionResult> {
@@ -82,7 +87,7 @@ export class HttpPayactionClient implements PayactionClient {
   }
 
   /** Retries only what may succeed on a second try: network errors, timeouts and 5xx answers. */
-  private async call(path: string, body: Record<string, unknown>): Promise<PayactionResult> {
+  private async call(path: string, body: Record<string, unknown>, again = false): Promise<PayactionResult> {
     let last: Attempt = { kind: 'transient', detail: 'not attempted', response: null };
     for (let attempt = 1; attempt <= this.options.attemptsMax; attempt++) {
       if (attempt > 1) await sleep(this.backoffBaseMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
@@ -90,7 +95,7 @@ export class HttpPayactionClient implements PayactionClient {
       if (last.kind === 'success') return { ok: true, response: last.response };
       if (
         last.kind === 'rejected' &&
-        attempt > 1 &&
+        (attempt > 1 || again) &&
         path === '/order' &&
         DUPLICATE_ORDER_RE.test(last.detail)
       ) {

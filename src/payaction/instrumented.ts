@@ -10,7 +10,8 @@ export function instrumented(client: PayactionClient, metrics: ServiceMetrics): 
     return result;
   };
   return {
-    registerOrder: (order: PayactionOrder) => timed('order', () => client.registerOrder(order)),
+    registerOrder: (order: PayactionOrder, again?: boolean) =>
+      timed('order', () => client.registerOrder(order, again)),
     excludeOrder: (orderNumber: string) => timed('order-exclude', () => client.excludeOrder(orderNumber)),
   };
 }
