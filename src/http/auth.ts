@@ -18,11 +18,19 @@ declare module 'fastify' {
 
 const JWT_CLOCK_SKEW_S = 60;
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+// The configured secrets are few and fixed: their digests are made once, not on every request.
+const expectedDigests = new Map<string, Buffer>();
+const EXPECTED_DIGESTS_MAX = 16;
+
 /** Equal-time comparison of secrets; hashing first makes the length of the guess irrelevant too. */
 export function secretEquals(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  let b = expectedDigests.get(expected);
+  if (!b) {
+    b = sha256(expected);
+    if (expectedDigests.size < EXPECTED_DIGESTS_MAX) expectedDigests.set(expected, b);
+  }
+  return timingSafeEqual(sha256(given), b);
 }
 
 export interface AuthSettings {
