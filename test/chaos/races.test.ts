@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expireDueOrders } from '../../src/orders/expiry.js';
 import type { ApiResponse } from '../support/harness.js';
 import { forEachDatabase } from '../support/harness.js';
 import type { AdminOrderItem, HistoryItem } from '../support/lists.js';
@@ -26,6 +27,7 @@ const WEBHOOK_DELAY_MAX_MS = 12;
 const EXCLUDE_DELAY_MAX_MS = 8;
 // Payaction may report something other than a match; that must never credit.
 const OTHER_STATUS = '입금대기';
+const MINUTE_MS = 60_000;
 
 type Outcome = 'matched' | 'cancelled' | 'late_match';
 
@@ -40,6 +42,8 @@ interface Plan {
   status: string;
   /** A second copy of the delivery: Payaction retrying (same trace id) or reporting again. */
   copy: { node: Node; delayMs: number; sameTrace: boolean } | null;
+  /** An expiry run joining the race, the order being due by then. */
+  expiry: { node: Node; delayMs: number } | null;
 }
 
 function planRun(rng: Rng, nodes: readonly Node[], users: readonly string[]): Plan {
@@ -55,48 +59,54 @@ function planRun(rng: Rng, nodes: readonly Node[], users: readonly string[]): Pl
     copy: rng.chance(0.25)
       ? { node: rng.pick(nodes), delayMs: rng.int(0, WEBHOOK_DELAY_MAX_MS), sameTrace: rng.chance(0.5) }
       : null,
+    expiry: rng.chance(0.2) ? { node: rng.pick(nodes), delayMs: rng.int(0, CANCEL_DELAY_MAX_MS) } : null,
   };
 }
 
 const describePlan = (p: Plan) =>
   `${p.byAdmin ? 'admin' : 'user'} cancel at #${p.cancelNode.index} +${p.cancelDelayMs}ms ` +
   `(exclude +${p.excludeDelayMs}ms), webhook "${p.status}" at #${p.webhookNode.index} +${p.webhookDelayMs}ms` +
-  (p.copy ? `, copy at #${p.copy.node.index} +${p.copy.delayMs}ms same trace ${p.copy.sameTrace}` : '');
+  (p.copy ? `, copy at #${p.copy.node.index} +${p.copy.delayMs}ms same trace ${p.copy.sameTrace}` : '') +
+  (p.expiry ? `, expiry at #${p.expiry.node.index} +${p.expiry.delayMs}ms` : '');
 
 /**
  * Which of the three outcomes the final state is, after checking that it is one of them and that
  * the answers agree with it: a successful cancel is never followed by a plain match, a refused
- * cancel never by a cancelled order, and a match reported with 200 is never lost.
+ * cancel never by a cancelled order, and a match reported with 200 is never lost. An expiry run
+ * in the race may be the one that cancels; it cancels only when it wins, and says so.
  */
 function classify(
   order: AdminOrderItem,
   credits: number,
   cancel: ApiResponse,
   plan: Plan,
-  amount: number,
+  expired: number,
 ): Outcome {
-  const reason = plan.byAdmin ? 'admin' : 'user';
+  const mine = plan.byAdmin ? 'admin' : 'user';
+  const reasons = plan.expiry ? [mine, 'expired'] : [mine];
   const cancelled = cancel.status === 200;
-  expect(order.amount).toBe(amount);
+  expect(expired, 'the expiry run reports the cancel it made').toBe(
+    order.cancel_reason === 'expired' ? 1 : 0,
+  );
   if (order.status === '취소됨') {
-    expect(cancelled, 'a cancelled order was cancelled by this request').toBe(true);
+    expect(cancelled, 'a cancelled order: the cancel succeeded').toBe(true);
     expect(plan.status, 'a match answered 200 is never lost').not.toBe(MATCHED);
-    expect({ reason: order.cancel_reason, late: order.late_match, credits }).toEqual({
-      reason,
-      late: false,
-      credits: 0,
-    });
+    expect(reasons).toContain(order.cancel_reason);
+    expect({ late: order.late_match, credits }).toEqual({ late: false, credits: 0 });
     return 'cancelled';
   }
   expect(order.status, 'only a match moves an order out of pending here').toBe('매칭완료');
   expect(plan.status).toBe(MATCHED);
   expect(credits, 'a matched order is credited once').toBe(1);
-  if (cancelled) {
-    // The cancel won, then the money arrived: credited and flagged, the cancel reason kept.
-    expect({ reason: order.cancel_reason, late: order.late_match }).toEqual({ reason, late: true });
+  if (order.late_match) {
+    // Cancelled first, then the money arrived: credited and flagged, the cancel reason kept. After
+    // an expiry the user's cancel may have come before the match (200) or after it (409).
+    expect(reasons).toContain(order.cancel_reason);
+    if (order.cancel_reason === mine) expect(cancelled, 'our cancel made the late match').toBe(true);
     return 'late_match';
   }
-  expect({ reason: order.cancel_reason, late: order.late_match }).toEqual({ reason: null, late: false });
+  expect(cancelled, 'a successful cancel is never followed by a plain match').toBe(false);
+  expect(order.cancel_reason).toBeNull();
   return 'matched';
 }
 
@@ -120,6 +130,7 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
     const balances = new Map(users.map((u) => [u, 0]));
     const outcomes: Record<Outcome, number> = { matched: 0, cancelled: 0, late_match: 0 };
     let matchedAfterExclude = 0;
+    let expiredFirst = 0;
     const started = performance.now();
 
     for (let run = 0; run < RUNS; run++) {
@@ -134,8 +145,12 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
         const orderNumber = placed.body.order_number as string;
         const trace = `race-${seed}-${run}`;
 
-        const copy = plan.copy;
+        const { copy, expiry } = plan;
+        if (expiry) h().clock.advance(h().config.orderTtlMinutes * MINUTE_MS);
         h().stub.delayMs = plan.excludeDelayMs;
+        const expiring = expiry
+          ? sleep(expiry.delayMs).then(() => expireDueOrders(expiry.node.deps))
+          : Promise.resolve({ expired: 0, excludeFailed: 0, skipped: 0 });
         const [cancel, ...hooks] = await Promise.all([
           sleep(plan.cancelDelayMs).then(() =>
             plan.cancelNode.api('POST', '/cancel-order', {
@@ -152,7 +167,9 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
               ]
             : []),
         ]);
+        const expiryReport = await expiring;
         h().stub.delayMs = 0;
+        expect(expiryReport.excludeFailed).toBe(0);
 
         for (const hook of hooks) {
           expect({ status: hook.status, body: hook.body }).toEqual({
@@ -165,11 +182,12 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
           .filter((c) => c.body.order_number === orderNumber).length;
         if (cancel.status === 200) {
           expect(cancel.body).toMatchObject({ status: 'success', msg: '주문이 취소되었습니다' });
-          // Excluded at Payaction before it was cancelled here.
-          expect(excludes).toBe(1);
+          // Excluded at Payaction before it was cancelled here (by this request or the expiry run).
+          expect(excludes).toBeGreaterThanOrEqual(1);
+          if (!expiry) expect(excludes).toBe(1);
         } else {
           // The match landed between the exclude and the conditional move: the move lost.
-          if (excludes > 0) matchedAfterExclude++;
+          if (excludes > 0 && !expiry) matchedAfterExclude++;
           expect({ status: cancel.status, body: cancel.body }).toMatchObject({
             status: 409,
             body: { status: 'fail', code: 'invalid_state' },
@@ -184,7 +202,9 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
         const order = listed.find((o) => o.order_number === orderNumber);
         if (!order) throw new Error(`order ${orderNumber} missing from /admin/orders`);
         const credits = (await creditsByOrder(h())).get(orderNumber)?.count ?? 0;
-        const outcome = classify(order, credits, cancel, plan, amount);
+        expect(order.amount).toBe(amount);
+        const outcome = classify(order, credits, cancel, plan, expiryReport.expired);
+        if (order.cancel_reason === 'expired') expiredFirst++;
         outcomes[outcome]++;
 
         // The user sees the same state, and the balance holds exactly the credited orders.
@@ -212,6 +232,7 @@ forEachDatabase('chaos: cancel racing a webhook', (h) => {
         runs: RUNS,
         ...outcomes,
         matchedAfterExclude,
+        expiredFirst,
         credits,
         durationMs: Math.round(durationMs),
       });
