@@ -274,20 +274,56 @@ const ORDER_COLUMNS = [
   'cancelled_at',
 ] as const;
 
+interface RangeParams {
+  status: OrderStatus;
+  userId: number;
+  fromMs: number;
+  toMs: number;
+  beforeId: number;
+  limit: number;
+}
+
+/** Which filters a range query has; each combination is its own prepared query. */
+type RangeShape = Record<Exclude<keyof RangeParams, 'limit'>, boolean>;
+
+const rangeQueries = new Map<string, ReturnType<typeof rangeQuery>>();
+
+function rangeQuery(shape: RangeShape) {
+  return prepared((db, p: RangeParams) =>
+    db
+      .selectFrom('orders')
+      .select(ORDER_COLUMNS)
+      .$if(shape.status, (q) => q.where('status', '=', p.status))
+      .$if(shape.userId, (q) => q.where('user_id', '=', p.userId))
+      .$if(shape.fromMs, (q) => q.where('created_at', '>=', p.fromMs))
+      .$if(shape.toMs, (q) => q.where('created_at', '<', p.toMs))
+      .$if(shape.beforeId, (q) => q.where('id', '<', p.beforeId))
+      .orderBy('id', 'desc')
+      .limit(p.limit),
+  );
+}
+
 /** One status (or none) at a time: a plain index range read backwards, never a sort of all matches. */
-function orderRange(db: Kysely<Database>, filter: OrderFilter, status: OrderStatus | undefined) {
+async function orderRange(db: Kysely<Database>, filter: OrderFilter, status: OrderStatus | undefined) {
   const { owner, fromMs, toMs, beforeId } = filter;
-  return db
-    .selectFrom('orders')
-    .select(ORDER_COLUMNS)
-    .$if(status !== undefined, (q) => q.where('status', '=', status as OrderStatus))
-    .$if(owner !== undefined, (q) => q.where('user_id', '=', owner?.id as number))
-    .$if(fromMs !== undefined, (q) => q.where('created_at', '>=', fromMs as number))
-    .$if(toMs !== undefined, (q) => q.where('created_at', '<', toMs as number))
-    .$if(beforeId !== undefined, (q) => q.where('id', '<', beforeId as number))
-    .orderBy('id', 'desc')
-    .limit(filter.limit)
-    .execute();
+  const shape: RangeShape = {
+    status: status !== undefined,
+    userId: owner !== undefined,
+    fromMs: fromMs !== undefined,
+    toMs: toMs !== undefined,
+    beforeId: beforeId !== undefined,
+  };
+  const key = Object.values(shape)
+    .map((on) => (on ? '1' : '0'))
+    .join('');
+  let query = rangeQueries.get(key);
+  if (!query) {
+    query = rangeQuery(shape);
+    rangeQueries.set(key, query);
+  }
+  const params = { status, userId: owner?.id, fromMs, toMs, beforeId, limit: filter.limit };
+  // Only the fields the shape names are bound; the others stay undefined and unread.
+  return (await query(db, params as RangeParams)).rows;
 }
 
 async function ownersOf(db: Kysely<Database>, userIds: number[]) {
