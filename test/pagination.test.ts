@@ -315,3 +315,31 @@ forEachDatabase(
   },
   { env: { MAX_PENDING_PER_USER: '1000' } },
 );
+
+forEachDatabase('date filters when clocks disagree', (h) => {
+  it('finds every order of a day even when ids do not grow with creation times', async () => {
+    await h().createUser('skew_user');
+    const day = (offsetMs: number) => Date.UTC(2027, 0, 10, 0, 0, 0) + offsetMs; // 2027-01-10 09:00 KST
+    const HOUR = 3_600_000;
+    // Another instance with a lagging clock commits an order dated the day before after newer ones.
+    const plan = [day(0), day(24 * HOUR), day(13 * HOUR), day(25 * HOUR), day(-2 * HOUR)];
+    const made: { orderNumber: string; kstDay: string }[] = [];
+    for (const [i, ms] of plan.entries()) {
+      h().clock.ms = ms;
+      const orderNumber = await placeDeposit(h(), 'skew_user', `시계${i}`, 50_000 + i);
+      made.push({ orderNumber, kstDay: kstDay(ms) });
+    }
+    for (const date of ['2027-01-10', '2027-01-11']) {
+      const { items } = await pageThrough<AdminOrderItem>(h(), `/admin/orders?from=${date}&to=${date}`, 1);
+      const expected = made
+        .filter((o) => o.kstDay === date)
+        .reverse()
+        .map((o) => o.orderNumber);
+      expect(
+        items.map((o) => o.order_number),
+        date,
+      ).toEqual(expected);
+      expect(expected.length).toBeGreaterThan(1);
+    }
+  });
+});

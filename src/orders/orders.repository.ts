@@ -280,6 +280,8 @@ interface RangeParams {
   fromMs: number;
   toMs: number;
   beforeId: number;
+  minId: number;
+  maxId: number;
   limit: number;
 }
 
@@ -298,13 +300,20 @@ function rangeQuery(shape: RangeShape) {
       .$if(shape.fromMs, (q) => q.where('created_at', '>=', p.fromMs))
       .$if(shape.toMs, (q) => q.where('created_at', '<', p.toMs))
       .$if(shape.beforeId, (q) => q.where('id', '<', p.beforeId))
+      .$if(shape.minId, (q) => q.where('id', '>=', p.minId))
+      .$if(shape.maxId, (q) => q.where('id', '<=', p.maxId))
       .orderBy('id', 'desc')
       .limit(p.limit),
   );
 }
 
 /** One status (or none) at a time: a plain index range read backwards, never a sort of all matches. */
-async function orderRange(db: Kysely<Database>, filter: OrderFilter, status: OrderStatus | undefined) {
+async function orderRange(
+  db: Kysely<Database>,
+  filter: OrderFilter,
+  status: OrderStatus | undefined,
+  ids: IdWindow | undefined,
+) {
   const { owner, fromMs, toMs, beforeId } = filter;
   const shape: RangeShape = {
     status: status !== undefined,
@@ -312,6 +321,8 @@ async function orderRange(db: Kysely<Database>, filter: OrderFilter, status: Ord
     fromMs: fromMs !== undefined,
     toMs: toMs !== undefined,
     beforeId: beforeId !== undefined,
+    minId: ids !== undefined,
+    maxId: ids !== undefined,
   };
   const key = Object.values(shape)
     .map((on) => (on ? '1' : '0'))
@@ -321,9 +332,52 @@ async function orderRange(db: Kysely<Database>, filter: OrderFilter, status: Ord
     query = rangeQuery(shape);
     rangeQueries.set(key, query);
   }
-  const params = { status, userId: owner?.id, fromMs, toMs, beforeId, limit: filter.limit };
+  const params = { status, userId: owner?.id, fromMs, toMs, beforeId, ...ids, limit: filter.limit };
   // Only the fields the shape names are bound; the others stay undefined and unread.
   return (await query(db, params as RangeParams)).rows;
+}
+
+interface IdWindow {
+  minId: number;
+  maxId: number;
+}
+
+// A date window with more orders than this is read by walking ids alone; its matches are dense.
+const WINDOW_ORDERS_MAX = 10_000;
+
+const windowQueries = [false, true].map((from) =>
+  [false, true].map((to) =>
+    prepared((db, p: { fromMs: number; toMs: number; cap: number }) =>
+      db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('orders')
+            .select('id')
+            .$if(from, (q) => q.where('created_at', '>=', p.fromMs))
+            .$if(to, (q) => q.where('created_at', '<', p.toMs))
+            .limit(p.cap)
+            .as('w'),
+        )
+        .select((eb) => [eb.fn.min('w.id').as('lo'), eb.fn.max('w.id').as('hi'), eb.fn.countAll().as('n')]),
+    ),
+  ),
+);
+
+/**
+ * The id range of the orders created inside a date window, read from the created_at index alone.
+ * Walking ids newest-first, a window far in the past would first step over every newer order;
+ * bounded by the window's own ids, the walk costs what the window holds, however large the table.
+ */
+async function idWindowOf(db: Kysely<Database>, filter: OrderFilter): Promise<IdWindow | 'none' | undefined> {
+  const { fromMs, toMs } = filter;
+  if (fromMs === undefined && toMs === undefined) return undefined;
+  const query = windowQueries[fromMs === undefined ? 0 : 1]?.[toMs === undefined ? 0 : 1];
+  if (!query) return undefined;
+  const row = (await query(db, { fromMs: fromMs ?? 0, toMs: toMs ?? 0, cap: WINDOW_ORDERS_MAX })).rows[0];
+  const n = toSafeInt(row?.n ?? 0);
+  if (n === 0) return 'none';
+  if (n >= WINDOW_ORDERS_MAX || row?.lo == null || row.hi == null) return undefined;
+  return { minId: toSafeInt(row.lo), maxId: toSafeInt(row.hi) };
 }
 
 async function ownersOf(db: Kysely<Database>, userIds: number[]) {
@@ -343,9 +397,11 @@ async function ownersOf(db: Kysely<Database>, userIds: number[]) {
  */
 export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Promise<Order[]> {
   const { statuses, owner } = filter;
+  const ids = await idWindowOf(db, filter);
+  if (ids === 'none') return [];
   const perStatus =
     statuses === undefined || statuses.length >= ORDER_STATUSES.length ? [undefined] : statuses;
-  const ranges = await Promise.all(perStatus.map((status) => orderRange(db, filter, status)));
+  const ranges = await Promise.all(perStatus.map((status) => orderRange(db, filter, status, ids)));
   const rows = ranges
     .flat()
     .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id))
