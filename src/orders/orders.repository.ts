@@ -55,13 +55,16 @@ type OrderJoinRow = Awaited<ReturnType<ReturnType<typeof ordersWithUser>['execut
 
 const optInt = (v: unknown): number | null => (v === null || v === undefined ? null : toSafeInt(v));
 
-function toOrder(row: OrderJoinRow): Order {
+type Owner = { username: string; wallet_address: string | null };
+
+/** `owner` when the row's user columns come from elsewhere (a list reads owners once per page). */
+function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
   return {
     id: toSafeInt(row.id),
     orderNumber: row.order_number,
     userId: toSafeInt(row.user_id),
-    username: row.username,
-    walletAddress: row.wallet_address,
+    username: owner.username,
+    walletAddress: owner.wallet_address,
     billingName: row.billing_name,
     amount: toSafeInt(row.amount),
     status: row.status,
@@ -415,7 +418,7 @@ export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Pro
   return rows.map((row) => {
     const who = owners.get(toSafeInt(row.user_id));
     if (!who) throw new Error(`order ${row.order_number} has no owner`);
-    return toOrder({ ...row, username: who.username, wallet_address: who.wallet_address });
+    return toOrder(row, who);
   });
 }
 
@@ -450,7 +453,7 @@ export async function findExpiredPending(
     .orderBy('orders.expires_at')
     .limit(limit)
     .execute();
-  return rows.map(toOrder);
+  return rows.map((row) => toOrder(row));
 }
 
 /**
