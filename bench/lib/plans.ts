@@ -75,7 +75,11 @@ function sqliteRowFilters(dialect: Db['dialect'], sql: string, text: string): st
   const search = /SEARCH orders USING (?:COVERING )?INDEX \w+ \(([^)]*)\)/.exec(text);
   if (!search) return [];
   const where = sql.split(/ where /i)[1] ?? '';
-  return ['created_at', 'user_id'].filter((c) => where.includes(`"${c}"`) && !search[1]?.includes(c));
+  // A search bounded by ids on both sides (a date window's own ids) reads only that window.
+  const idWindow = /\b(?:id|rowid)>\? AND (?:id|rowid)<\?/.test(search[1] ?? '');
+  return ['created_at', 'user_id'].filter(
+    (c) => where.includes(`"${c}"`) && !search[1]?.includes(c) && !(c === 'created_at' && idWindow),
+  );
 }
 
 function analyse(dialect: Db['dialect'], sql: string, lines: string[]): Pick<Plan, 'indexes' | 'warnings'> {

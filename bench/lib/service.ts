@@ -88,9 +88,11 @@ export const MAX_PENDING_PER_USER = 1000;
 export function startService(spec: ServiceSpec): Promise<Child> {
   mkdirSync(spec.dataDir, { recursive: true });
   const profiling = spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : [];
+  // Extra V8/Node flags for the service alone, for experiments (NODE_OPTIONS would reach tsc too).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return startChild({
     name: 'service',
-    args: [...profiling, ...spec.entry, 'serve'],
+    args: [...nodeArgs, ...profiling, ...spec.entry, 'serve'],
     cwd: ROOT,
     env: {
       ...process.env,

@@ -40,4 +40,19 @@ describe('prepared queries', () => {
     );
     expect(() => inlined(db.kysely, { username: 'kim' })).toThrow(/inlined a parameter/);
   });
+
+  it('hands every query to a database with plugins, which may rewrite it', async () => {
+    const seen: string[] = [];
+    const recording = db.kysely.withPlugin({
+      transformQuery: (args) => {
+        seen.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    await byName(recording, { username: 'kim' });
+    await byName(recording, { username: 'lee' });
+    expect(seen).toEqual(['SelectQueryNode', 'SelectQueryNode']);
+    expect((await byName(recording, { username: 'lee' })).rows).toHaveLength(1);
+  });
 });

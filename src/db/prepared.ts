@@ -37,8 +37,11 @@ function compile<P extends object>(
 export function prepared<P extends object, R>(build: (db: Kysely<Database>, params: P) => Compilable<R>) {
   const byAdapter = new WeakMap<DialectAdapter, Compiled>();
   return (db: Kysely<Database>, params: P): Promise<QueryResult<R>> => {
+    const executor = db.getExecutor();
+    // A plugin may rewrite each query as it is compiled: such a database gets every query built anew.
+    if (executor.plugins.length > 0) return db.executeQuery(build(db, params));
     // Transactions share their database's adapter, so each dialect compiles the query once.
-    const adapter = db.getExecutor().adapter;
+    const adapter = executor.adapter;
     let compiled = byAdapter.get(adapter);
     if (!compiled) {
       compiled = compile(db, build);
