@@ -16,7 +16,7 @@ export const depositBody = (config: Config, order: Order) => ({
   expires_at: isoKst(order.expiresAt),
 });
 
-export const historyItem = (order: Order) => ({
+export const historyItem = (order: Pick<Order, 'orderNumber' | 'amount' | 'createdAt' | 'status'>) => ({
   order_number: order.orderNumber,
   amount: order.amount,
   date: formatKst(order.createdAt),

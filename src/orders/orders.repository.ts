@@ -340,6 +340,46 @@ async function orderRange(
   return (await query(db, params as RangeParams)).rows;
 }
 
+/** What a user's transaction history shows of an order, and nothing more: each column read costs. */
+export interface HistoryEntry {
+  id: number;
+  orderNumber: string;
+  amount: number;
+  status: OrderStatus;
+  createdAt: number;
+}
+
+const historyQueries = [false, true].map((paged) =>
+  prepared((db, p: { userId: number; beforeId: number; limit: number }) =>
+    db
+      .selectFrom('orders')
+      .select(['id', 'order_number', 'amount', 'status', 'created_at'])
+      .where('user_id', '=', p.userId)
+      .$if(paged, (q) => q.where('id', '<', p.beforeId))
+      .orderBy('id', 'desc')
+      .limit(p.limit),
+  ),
+);
+
+/** A user's orders newest first, keyset-paged on the id: the (user_id, id) index, read backwards. */
+export async function listHistory(
+  db: Kysely<Database>,
+  userId: number,
+  beforeId: number | undefined,
+  limit: number,
+): Promise<HistoryEntry[]> {
+  const query = historyQueries[beforeId === undefined ? 0 : 1];
+  if (!query) throw new Error('history query missing');
+  const { rows } = await query(db, { userId, beforeId: beforeId ?? 0, limit });
+  return rows.map((row) => ({
+    id: toSafeInt(row.id),
+    orderNumber: row.order_number,
+    amount: toSafeInt(row.amount),
+    status: row.status,
+    createdAt: toSafeInt(row.created_at),
+  }));
+}
+
 interface IdWindow {
   minId: number;
   maxId: number;

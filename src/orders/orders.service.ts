@@ -13,8 +13,9 @@ import {
   countPending,
   findOrder,
   findPendingByKey,
+  type HistoryEntry,
   insertPendingOrder,
-  listOrders,
+  listHistory,
   markRegistered,
   moveOrder,
   type Order,
@@ -207,14 +208,10 @@ export async function transactionHistory(
   actor: Actor,
   username: string,
   page: PageRequest,
-): Promise<Page<Order>> {
+): Promise<Page<HistoryEntry>> {
   assertActsFor(actor, username);
   const user = await findUser(deps.db.kysely, username);
   if (!user) throw fail('user_not_found');
-  const rows = await listOrders(deps.db.kysely, {
-    owner: user,
-    beforeId: page.beforeId,
-    limit: page.limit + 1,
-  });
+  const rows = await listHistory(deps.db.kysely, user.id, page.beforeId, page.limit + 1);
   return toPage(rows, page.limit);
 }
