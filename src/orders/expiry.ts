@@ -33,7 +33,10 @@ export async function expireDueOrders(deps: Deps): Promise<ExpiryReport> {
       continue;
     }
     const excluded = await deps.payaction.excludeOrder(order.orderNumber);
-    if (!excluded.ok) {
+    // An order never recorded as registered was cut short before its request was answered (a
+    // crash): nobody holds its number, and Payaction may not know it, so a failed exclusion must
+    // not keep it pending for good. A match that still comes is credited as a late match.
+    if (!excluded.ok && order.registeredAt !== null) {
       report.excludeFailed++;
       deps.log?.warn({ orderNumber: order.orderNumber, detail: excluded.detail }, 'expiry: exclude failed');
       continue;

@@ -21,6 +21,7 @@ import {
   maxOf,
   Rng,
   type ServiceEntry,
+  sleep,
   spoolDrained,
   spooledFiles,
   startSandbox,
@@ -80,10 +81,13 @@ class Acks {
   readonly answerMs: number[] = [];
   lost = 0;
   seq = 0;
+  /** Set just before the kill: from then on a request without an answer is expected. */
+  dying = false;
 
   answered(what: string, answer: Answer, expected: ReadonlyArray<[number, string?]>): boolean {
     if (answer.status === 0) {
       this.lost++;
+      if (!this.dying) this.unexpected.push(`${what} → no answer from a live service: ${answer.error}`);
       return false;
     }
     this.answerMs.push(answer.ms);
@@ -262,6 +266,7 @@ for (const { dialect, available } of DIALECTS) {
             secrets,
           });
           restartMsMax = Math.max(restartMsMax, Date.now() - startedAt);
+          rec.dying = false;
           const caller = callerFor(child.url, secrets);
           await spoolDrained(dataDir, SPOOL_DRAIN_MS);
           const after = await withDb(url, (db) => look(db, rec, stub as PayactionStub));
@@ -289,6 +294,7 @@ for (const { dialect, available } of DIALECTS) {
           };
           const load = Promise.all(Array.from({ length: WORKERS }, worker));
           await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+          rec.dying = true;
           await killHard(child);
           killed = true;
           await load;
@@ -318,7 +324,8 @@ for (const { dialect, available } of DIALECTS) {
  * The same crash made deterministic: the service dies while its deposit request waits for
  * Payaction's answer to the registration — once after Payaction registered the order, once before
  * it saw it. Asked again with the same body after the restart, the service must answer with that
- * order and have it registered, or nobody's transfer to it could ever be matched.
+ * order and have it registered, or nobody's transfer to it could ever be matched. Never asked
+ * again, the order must expire like any other.
  */
 const CUT_CASES = [
   { when: 'after Payaction registered it', forward: true, billingName: '중단후', amount: 12_345 },
@@ -326,66 +333,100 @@ const CUT_CASES = [
 ] as const;
 
 for (const { dialect, available } of DIALECTS) {
-  describe.skipIf(!available)(
-    `crash: a deposit cut short is registered when asked again [${dialect}]`,
-    () => {
-      const secrets: Secrets = newSecrets();
-      const plans: FaultPlan[] = [];
-      let database: TestDatabase | undefined;
-      let standIn: Awaited<ReturnType<typeof startSandbox>> | undefined;
-      let proxy: HttpFaultProxy | undefined;
-      let child: Child | undefined;
-      const dataDir = mkdtempSync(join(tmpdir(), `dg-crash-cut-${dialect}-`));
+  describe.skipIf(!available)(`crash: a deposit request cut short [${dialect}]`, () => {
+    const secrets: Secrets = newSecrets();
+    const plans: FaultPlan[] = [];
+    let database: TestDatabase | undefined;
+    let standIn: Awaited<ReturnType<typeof startSandbox>> | undefined;
+    let proxy: HttpFaultProxy | undefined;
+    let child: Child | undefined;
+    const dataDir = mkdtempSync(join(tmpdir(), `dg-crash-cut-${dialect}-`));
 
-      beforeAll(async () => {
-        database = await createTestDatabase(dialect);
-        standIn = await startSandbox(secrets);
-        proxy = await new HttpFaultProxy(standIn.url, () => plans.shift() ?? { fault: 'pass' }).start();
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      standIn = await startSandbox(secrets);
+      proxy = await new HttpFaultProxy(standIn.url, () => plans.shift() ?? { fault: 'pass' }).start();
+    });
+
+    afterAll(async () => {
+      if (child) await killHard(child);
+      await proxy?.stop();
+      await standIn?.sandbox.app.close();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const start = (env: Record<string, string> = {}) =>
+      startServiceProcess({
+        entry: entry as ServiceEntry,
+        databaseUrl: (database as TestDatabase).url,
+        dataDir,
+        payactionUrl: (proxy as HttpFaultProxy).url,
+        secrets,
+        // Long enough that the kill, not the client's timeout, ends the wait.
+        env: { PAYACTION_TIMEOUT_MS: '30000', ...env },
       });
 
-      afterAll(async () => {
-        if (child) await killHard(child);
-        await proxy?.stop();
-        await standIn?.sandbox.app.close();
-        await database?.drop();
-        rmSync(dataDir, { recursive: true, force: true });
-      });
+    /** Kills the service while its deposit request waits for Payaction; returns the order number. */
+    async function cutShort(forward: boolean, body: DepositBody): Promise<string> {
+      if (!proxy) throw new Error('not set up');
+      child = await start();
+      const caller = callerFor(child.url, secrets);
+      expect((await caller.admin('POST', '/admin/users', { username: body.username })).status).toBe(201);
+      const seen = proxy.calls.length;
+      plans.push({ fault: 'no_answer', forward });
+      const first = caller.admin('POST', '/deposit-request', body);
+      await until(() => proxy?.calls[seen]?.forwarded === forward, 10_000, 'the registration to arrive');
+      await killHard(child);
+      expect((await first).status).toBe(0);
+      return String(proxy.calls[seen]?.body.order_number);
+    }
 
-      it.each(CUT_CASES)('killed $when', async ({ forward, billingName, amount }) => {
-        if (!database || !standIn || !proxy || !entry) throw new Error('not set up');
-        const start = () =>
-          startServiceProcess({
-            entry: entry as ServiceEntry,
-            databaseUrl: (database as TestDatabase).url,
-            dataDir,
-            payactionUrl: (proxy as HttpFaultProxy).url,
-            secrets,
-            // Long enough that the kill, not the client's timeout, ends the wait.
-            env: { PAYACTION_TIMEOUT_MS: '30000' },
-          });
-        const username = `cut_${forward ? 'after' : 'before'}`;
-        const body = { username, billing_name: billingName, amount };
-        child = await start();
-        let caller = callerFor(child.url, secrets);
-        expect((await caller.admin('POST', '/admin/users', { username })).status).toBe(201);
-        const seen = proxy.calls.length;
-        plans.push({ fault: 'no_answer', forward });
-        const first = caller.admin('POST', '/deposit-request', body);
-        await until(() => proxy?.calls[seen]?.forwarded === forward, 10_000, 'the registration to arrive');
-        await killHard(child);
-        expect((await first).status).toBe(0);
-        const orderNumber = String(proxy.calls[seen]?.body.order_number);
+    it.each(CUT_CASES)('killed $when, asked again', async ({ forward, billingName, amount }) => {
+      if (!database || !standIn) throw new Error('not set up');
+      const body = { username: `cut_${forward ? 'after' : 'before'}`, billing_name: billingName, amount };
+      const orderNumber = await cutShort(forward, body);
+      child = await start();
+      const again = await callerFor(child.url, secrets).admin('POST', '/deposit-request', body);
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect(again.body.order_number).toBe(orderNumber);
+      expect(standIn.sandbox.state.order(orderNumber)?.state).toBe('pending');
+      const stored = await withDb(database.url, async (db) => (await storedOrders(db)).get(orderNumber));
+      expect(stored).toMatchObject({ status: 'pending', registered: true });
+      expect(await child.stop(), child.tail()).toBe(0);
+    });
 
-        child = await start();
-        caller = callerFor(child.url, secrets);
-        const again = await caller.admin('POST', '/deposit-request', body);
-        expect(again.status, JSON.stringify(again.body)).toBe(200);
-        expect(again.body.order_number).toBe(orderNumber);
-        expect(standIn.sandbox.state.order(orderNumber)?.state).toBe('pending');
-        const stored = await withDb(database.url, async (db) => (await storedOrders(db)).get(orderNumber));
-        expect(stored).toMatchObject({ status: 'pending', registered: true });
+    // Nobody holds the number of such an order, so nobody transfers to it; it must still expire
+    // like any other rather than stay pending, holding its name and amount, for good.
+    it.each(CUT_CASES)(
+      'killed $when, never asked again: expires',
+      async ({ forward, billingName, amount }) => {
+        if (!database) throw new Error('not set up');
+        const body = {
+          username: `gone_${forward ? 'after' : 'before'}`,
+          billing_name: `${billingName}만료`,
+          amount,
+        };
+        const orderNumber = await cutShort(forward, body);
+        // Its time runs out.
+        await withDb(database.url, (db) =>
+          db.kysely
+            .updateTable('orders')
+            .set({ expires_at: 0 })
+            .where('order_number', '=', orderNumber)
+            .execute(),
+        );
+        child = await start({ EXPIRY_INTERVAL_SECONDS: '1' });
+        const deadline = Date.now() + 15_000;
+        let stored = await withDb(database.url, async (db) => (await storedOrders(db)).get(orderNumber));
+        while (stored?.status === 'pending' && Date.now() < deadline) {
+          await sleep(200);
+          stored = await withDb(database.url, async (db) => (await storedOrders(db)).get(orderNumber));
+        }
+        expect(stored).toMatchObject({ status: 'cancelled', cancelReason: 'expired' });
+        expect(standIn?.sandbox.state.order(orderNumber)?.state).not.toBe('pending');
         expect(await child.stop(), child.tail()).toBe(0);
-      });
-    },
-  );
+      },
+    );
+  });
 }
