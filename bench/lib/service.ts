@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Child, startChild } from './child.js';
@@ -84,12 +84,22 @@ export interface ServiceSpec {
 /** MAX_PENDING_PER_USER is capped at 1000 by the configuration. */
 export const MAX_PENDING_PER_USER = 1000;
 
+/** The flags between `node` and the entry in package.json's `start` script. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
 /** `node <entry> serve` on a free port of 127.0.0.1, limits off, background jobs off. */
 export function startService(spec: ServiceSpec): Promise<Child> {
   mkdirSync(spec.dataDir, { recursive: true });
   const profiling = spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : [];
-  // Extra V8/Node flags for the service alone, for experiments (NODE_OPTIONS would reach tsc too).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The node flags `npm start` runs with (memory budget), then any given for an experiment
+  // (NODE_OPTIONS would reach tsc too).
+  const nodeArgs = [...startFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return startChild({
     name: 'service',
     args: [...nodeArgs, ...profiling, ...spec.entry, 'serve'],
