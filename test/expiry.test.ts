@@ -77,6 +77,27 @@ forEachDatabase(
       expect(after).toMatchObject({ status: '취소됨', cancel_reason: 'expired' });
     });
 
+    it('expires the orders behind ones whose exclusion keeps failing', async () => {
+      const stuck = await h().deposit('ex_b', '막힘', 13500);
+      h().clock.advance(MINUTE_MS);
+      const behind = await h().deposit('ex_b', '뒤에', 13600);
+      h().clock.advance((TTL_MINUTES + 1) * MINUTE_MS);
+      h().stub.modes['/order-exclude'] = 'error';
+      try {
+        expect(await expireDueOrders(h().deps, 1)).toMatchObject({ expired: 0, excludeFailed: 1 });
+      } finally {
+        delete h().stub.modes['/order-exclude'];
+      }
+      // One order per run: the failed one is still claimed, so the next run reaches the one behind.
+      expect(await expireDueOrders(h().deps, 1)).toEqual({ expired: 1, excludeFailed: 0, skipped: 0 });
+      const byNumber = new Map((await ordersOf('ex_b')).map((o) => [o.order_number, o.status]));
+      expect(byNumber.get(stuck.body.order_number as string)).toBe('대기중');
+      expect(byNumber.get(behind.body.order_number as string)).toBe('취소됨');
+      // Once its claim lapses, the failed one is tried again.
+      h().clock.advance(6 * MINUTE_MS);
+      expect(await expireDueOrders(h().deps)).toEqual({ expired: 1, excludeFailed: 0, skipped: 0 });
+    });
+
     // Two SQLite connections in one process would block each other's event loop (better-sqlite3
     // waits synchronously for the lock); instances on one SQLite file are separate processes.
     it('ends every order in one state when two instances expire at the same moment', async (ctx) => {

@@ -24,10 +24,10 @@ export interface ExpiryReport {
  * never work on one order twice; an order whose exclude fails is not cancelled, since Payaction
  * could still match it.
  */
-export async function expireDueOrders(deps: Deps): Promise<ExpiryReport> {
+export async function expireDueOrders(deps: Deps, batchMax = EXPIRY_BATCH_MAX): Promise<ExpiryReport> {
   const report: ExpiryReport = { expired: 0, excludeFailed: 0, skipped: 0 };
   const now = deps.clock.now();
-  for (const order of await findExpiredPending(deps.db.kysely, now, EXPIRY_BATCH_MAX)) {
+  for (const order of await findExpiredPending(deps.db.kysely, now, batchMax)) {
     if (!(await autocommit(deps.db, (db) => claimPending(db, order.id, now, now + CLAIM_MS)))) {
       report.skipped++;
       continue;

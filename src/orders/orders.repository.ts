@@ -490,6 +490,9 @@ export async function findExpiredPending(
   const rows = await ordersWithUser(db)
     .where('orders.status', '=', 'pending')
     .where('orders.expires_at', '<=', nowMs)
+    // Orders under a live claim (being worked on, or whose exclude just failed) are passed over, so
+    // a run of failing exclusions never keeps the orders behind them from expiring.
+    .where((eb) => eb.or([eb('orders.claimed_until', 'is', null), eb('orders.claimed_until', '<', nowMs)]))
     .orderBy('orders.expires_at')
     .limit(limit)
     .execute();
