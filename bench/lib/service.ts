@@ -81,7 +81,7 @@ export interface ServiceSpec {
   env?: Record<string, string>;
 }
 
-/** MAX_PENDING_PER_USER is capped at 1000 by the configuration. */
+/** Pending orders a bench user may hold; the deposit scenario spreads its requests over enough users. */
 export const MAX_PENDING_PER_USER = 1000;
 
 /** The flags between `node` and the entry in package.json's `start` script. */
