@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
+import { FifoLock } from './fifo-lock.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import { boundedMysqlPool, boundedPgPool, CLIENT_GRACE_MS } from './timeouts.js';
@@ -48,6 +49,19 @@ export function dialectOf(url: string): Dialect {
  * both read and then write would deadlock and one would fail with SQLITE_BUSY despite the timeout.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  // Taken before Kysely's own lock, which is then never contended (see fifo-lock.ts).
+  private readonly turns = new FifoLock();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.turns.lock();
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    this.turns.unlock();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
