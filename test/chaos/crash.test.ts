@@ -15,11 +15,9 @@ import {
   type Answer,
   type Caller,
   callerFor,
-  chaosSeed,
   compiledEntry,
   killHard,
   maxOf,
-  Rng,
   type ServiceEntry,
   sleep,
   spoolDrained,
@@ -30,6 +28,7 @@ import {
   until,
   withDb,
 } from './process.js';
+import { chaosSeed, Rng } from './rng.js';
 import { report, sized } from './size.js';
 
 /**

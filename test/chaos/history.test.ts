@@ -4,16 +4,7 @@ import { expireDueOrders } from '../../src/orders/expiry.js';
 import type { ApiResponse, Harness } from '../support/harness.js';
 import { forEachDatabase } from '../support/harness.js';
 import type { AdminOrderItem, DepositItem, HistoryItem, UserItem } from '../support/lists.js';
-import {
-  type Cluster,
-  chaosSeed,
-  creditsByOrder,
-  listAll,
-  type Node,
-  Rng,
-  startCluster,
-  withSeed,
-} from './cluster.js';
+import { type Cluster, creditsByOrder, listAll, type Node, startCluster, withSeed } from './cluster.js';
 import {
   type Actor,
   adminView,
@@ -26,6 +17,7 @@ import {
   type Seen,
   type Step,
 } from './history-model.js';
+import { chaosSeed, Rng } from './rng.js';
 import { report, sized } from './size.js';
 
 const OPS = sized(150, 1000);

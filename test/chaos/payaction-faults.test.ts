@@ -17,10 +17,8 @@ import {
   type Answer,
   type Caller,
   callerFor,
-  chaosSeed,
   killHard,
   maxOf,
-  Rng,
   type ServiceEntry,
   startSandbox,
   startServiceProcess,
@@ -28,6 +26,7 @@ import {
   tsxEntry,
   withDb,
 } from './process.js';
+import { chaosSeed, Rng } from './rng.js';
 import { report, sized } from './size.js';
 
 /**

@@ -18,43 +18,6 @@ import { buildSandbox, type Sandbox } from '../../src/payaction/sandbox/sandbox.
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded generator (mulberry32): a run is replayed from its seed alone. */
-export class Rng {
-  private state: number;
-
-  constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[this.int(0, items.length - 1)] as T;
-  }
-}
-
-/** `CHAOS_SEED` replays a run; otherwise a fresh seed, which the run reports. */
-export function chaosSeed(): number {
-  const given = process.env.CHAOS_SEED;
-  return given ? Number(given) : randomBytes(4).readUInt32LE(0);
-}
-
 /**
  * How the service is run. Spawning through tsx costs about a second more per start than the
  * compiled service, which matters for runs that restart it dozens of times; those compile `src/`

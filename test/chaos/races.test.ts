@@ -5,16 +5,15 @@ import { forEachDatabase } from '../support/harness.js';
 import type { AdminOrderItem, HistoryItem } from '../support/lists.js';
 import {
   type Cluster,
-  chaosSeed,
   creditsByOrder,
   listAll,
   MATCHED,
   type Node,
-  Rng,
   sleep,
   startCluster,
   withSeed,
 } from './cluster.js';
+import { chaosSeed, Rng } from './rng.js';
 import { report, sized } from './size.js';
 
 const RUNS = sized(20, 200);

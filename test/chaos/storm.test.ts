@@ -2,16 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toSafeInt } from '../../src/db/values.js';
 import { forEachDatabase } from '../support/harness.js';
 import type { AdminOrderItem } from '../support/lists.js';
-import {
-  type Cluster,
-  chaosSeed,
-  creditsByOrder,
-  listAll,
-  type Node,
-  Rng,
-  startCluster,
-  withSeed,
-} from './cluster.js';
+import { type Cluster, creditsByOrder, listAll, type Node, startCluster, withSeed } from './cluster.js';
+import { chaosSeed, Rng } from './rng.js';
 import { report, sized } from './size.js';
 
 const ORDERS = sized(10, 50);
