@@ -2,7 +2,7 @@
  * A lock handed to its waiters in arrival order, one at a time. Kysely's SQLite driver guards its
  * one connection with a lock that wakes every waiter on each release and lets a newcomer overtake
  * them all: under a few hundred concurrent requests that costs a wake-up per waiter per query, and
- * an unlucky request can wait for seconds while later ones pass it.
+ * an unlucky request can be passed over again and again.
  */
 export class FifoLock {
   private held = false;
