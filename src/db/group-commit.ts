@@ -63,8 +63,7 @@ export class GroupCommit {
       try {
         outcomes = [];
         await this.kysely.transaction().execute(async (trx) => {
-          for (const unit of batch)
-            outcomes.push(await (unit.single ? runStatement(trx, unit.work) : runUnit(trx, unit.work)));
+          for (const unit of batch) outcomes.push(await runUnit(trx, unit));
         });
         break;
       } catch (err) {
@@ -83,23 +82,18 @@ export class GroupCommit {
   }
 }
 
-async function runUnit(trx: Transaction<Database>, work: Work<unknown>): Promise<Outcome> {
-  await sql`savepoint unit`.execute(trx);
+/** A unit inside its own savepoint, so that its failure undoes it alone; a single statement needs none. */
+async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
+  if (!unit.single) await sql`savepoint unit`.execute(trx);
   try {
-    const value = await work(trx);
-    await sql`release unit`.execute(trx);
+    const value = await unit.work(trx);
+    if (!unit.single) await sql`release unit`.execute(trx);
     return { ok: true, value };
   } catch (err) {
-    await sql`rollback to unit`.execute(trx);
-    await sql`release unit`.execute(trx);
-    return { ok: false, err };
-  }
-}
-
-async function runStatement(trx: Transaction<Database>, work: Work<unknown>): Promise<Outcome> {
-  try {
-    return { ok: true, value: await work(trx) };
-  } catch (err) {
+    if (!unit.single) {
+      await sql`rollback to unit`.execute(trx);
+      await sql`release unit`.execute(trx);
+    }
     return { ok: false, err };
   }
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrations.js';
-import { prepared } from './prepared.js';
+import { prepared, preparedShapes } from './prepared.js';
 
 describe('prepared queries', () => {
   const db = connect('sqlite::memory:');
@@ -54,5 +54,28 @@ describe('prepared queries', () => {
     await byName(recording, { username: 'lee' });
     expect(seen).toEqual(['SelectQueryNode', 'SelectQueryNode']);
     expect((await byName(recording, { username: 'lee' })).rows).toHaveLength(1);
+  });
+
+  it('keeps one prepared query per shape, each binding its own conditions', async () => {
+    const since = preparedShapes(
+      ({ after }: { after: boolean }) =>
+        (k, p: { at: number }) =>
+          k
+            .selectFrom('users')
+            .select('username')
+            .$if(after, (q) => q.where('created_at', '>', p.at))
+            .orderBy('username'),
+    );
+    expect(since({ after: true })).toBe(since({ after: true }));
+    expect(since({ after: true })).not.toBe(since({ after: false }));
+    expect((await since({ after: true })(db.kysely, { at: 1 })).rows.map((r) => r.username)).toEqual([
+      'lee',
+      'park',
+    ]);
+    expect((await since({ after: false })(db.kysely, { at: 1 })).rows.map((r) => r.username)).toEqual([
+      'kim',
+      'lee',
+      'park',
+    ]);
   });
 });

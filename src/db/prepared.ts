@@ -52,3 +52,25 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
     return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
   };
 }
+
+/**
+ * A family of prepared queries whose shape (which conditions it has) is chosen per call: one
+ * prepared query per shape, made the first time that shape is asked for.
+ */
+export function preparedShapes<S extends Record<string, boolean>, P extends object, R>(
+  build: (shape: S) => (db: Kysely<Database>, params: P) => Compilable<R>,
+) {
+  const byShape = new Map<string, ReturnType<typeof prepared<P, R>>>();
+  return (shape: S) => {
+    const key = Object.entries(shape)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, on]) => `${name}=${on}`)
+      .join(',');
+    let query = byShape.get(key);
+    if (!query) {
+      query = prepared(build(shape));
+      byShape.set(key, query);
+    }
+    return query;
+  };
+}

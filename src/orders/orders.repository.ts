@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedShapes } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
@@ -291,10 +291,8 @@ interface RangeParams {
 /** Which filters a range query has; each combination is its own prepared query. */
 type RangeShape = Record<Exclude<keyof RangeParams, 'limit'>, boolean>;
 
-const rangeQueries = new Map<string, ReturnType<typeof rangeQuery>>();
-
-function rangeQuery(shape: RangeShape) {
-  return prepared((db, p: RangeParams) =>
+const rangeQuery = preparedShapes(
+  (shape: RangeShape) => (db: Kysely<Database>, p: RangeParams) =>
     db
       .selectFrom('orders')
       .select(ORDER_COLUMNS)
@@ -307,8 +305,7 @@ function rangeQuery(shape: RangeShape) {
       .$if(shape.maxId, (q) => q.where('id', '<=', p.maxId))
       .orderBy('id', 'desc')
       .limit(p.limit),
-  );
-}
+);
 
 /** One status (or none) at a time: a plain index range read backwards, never a sort of all matches. */
 async function orderRange(
@@ -327,17 +324,9 @@ async function orderRange(
     minId: ids !== undefined,
     maxId: ids !== undefined,
   };
-  const key = Object.values(shape)
-    .map((on) => (on ? '1' : '0'))
-    .join('');
-  let query = rangeQueries.get(key);
-  if (!query) {
-    query = rangeQuery(shape);
-    rangeQueries.set(key, query);
-  }
   const params = { status, userId: owner?.id, fromMs, toMs, beforeId, ...ids, limit: filter.limit };
   // Only the fields the shape names are bound; the others stay undefined and unread.
-  return (await query(db, params as RangeParams)).rows;
+  return (await rangeQuery(shape)(db, params as RangeParams)).rows;
 }
 
 /** What a user's transaction history shows of an order, and nothing more: each column read costs. */
@@ -349,16 +338,16 @@ export interface HistoryEntry {
   createdAt: number;
 }
 
-const historyQueries = [false, true].map((paged) =>
-  prepared((db, p: { userId: number; beforeId: number; limit: number }) =>
-    db
-      .selectFrom('orders')
-      .select(['id', 'order_number', 'amount', 'status', 'created_at'])
-      .where('user_id', '=', p.userId)
-      .$if(paged, (q) => q.where('id', '<', p.beforeId))
-      .orderBy('id', 'desc')
-      .limit(p.limit),
-  ),
+const historyQuery = preparedShapes(
+  ({ paged }: { paged: boolean }) =>
+    (db: Kysely<Database>, p: { userId: number; beforeId: number; limit: number }) =>
+      db
+        .selectFrom('orders')
+        .select(['id', 'order_number', 'amount', 'status', 'created_at'])
+        .where('user_id', '=', p.userId)
+        .$if(paged, (q) => q.where('id', '<', p.beforeId))
+        .orderBy('id', 'desc')
+        .limit(p.limit),
 );
 
 /** A user's orders newest first, keyset-paged on the id: the (user_id, id) index, read backwards. */
@@ -368,8 +357,7 @@ export async function listHistory(
   beforeId: number | undefined,
   limit: number,
 ): Promise<HistoryEntry[]> {
-  const query = historyQueries[beforeId === undefined ? 0 : 1];
-  if (!query) throw new Error('history query missing');
+  const query = historyQuery({ paged: beforeId !== undefined });
   const { rows } = await query(db, { userId, beforeId: beforeId ?? 0, limit });
   return rows.map((row) => ({
     id: toSafeInt(row.id),
@@ -388,9 +376,9 @@ interface IdWindow {
 // A date window with more orders than this is read by walking ids alone; its matches are dense.
 const WINDOW_ORDERS_MAX = 10_000;
 
-const windowQueries = [false, true].map((from) =>
-  [false, true].map((to) =>
-    prepared((db, p: { fromMs: number; toMs: number; cap: number }) =>
+const windowQuery = preparedShapes(
+  ({ from, to }: { from: boolean; to: boolean }) =>
+    (db: Kysely<Database>, p: { fromMs: number; toMs: number; cap: number }) =>
       db
         .selectFrom((eb) =>
           eb
@@ -402,8 +390,6 @@ const windowQueries = [false, true].map((from) =>
             .as('w'),
         )
         .select((eb) => [eb.fn.min('w.id').as('lo'), eb.fn.max('w.id').as('hi'), eb.fn.countAll().as('n')]),
-    ),
-  ),
 );
 
 /**
@@ -414,8 +400,7 @@ const windowQueries = [false, true].map((from) =>
 async function idWindowOf(db: Kysely<Database>, filter: OrderFilter): Promise<IdWindow | 'none' | undefined> {
   const { fromMs, toMs } = filter;
   if (fromMs === undefined && toMs === undefined) return undefined;
-  const query = windowQueries[fromMs === undefined ? 0 : 1]?.[toMs === undefined ? 0 : 1];
-  if (!query) return undefined;
+  const query = windowQuery({ from: fromMs !== undefined, to: toMs !== undefined });
   const row = (await query(db, { fromMs: fromMs ?? 0, toMs: toMs ?? 0, cap: WINDOW_ORDERS_MAX })).rows[0];
   const n = toSafeInt(row?.n ?? 0);
   if (n === 0) return 'none';

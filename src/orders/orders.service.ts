@@ -8,7 +8,8 @@ import { isValidAmount, normalizeBillingName } from '../domain/input.js';
 import type { Actor, CancelReason } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
-import { findUser, insertUser, lockUser, type User } from '../users/users.repository.js';
+import { findUser, lockUser, type User } from '../users/users.repository.js';
+import { ensureUser } from '../users/users.service.js';
 import {
   countPending,
   findOrder,
@@ -45,12 +46,7 @@ async function userForDeposit(deps: Deps, username: string): Promise<User> {
   const user = await findUser(deps.db.kysely, username);
   if (user) return user;
   if (!deps.config.autoCreateUsers) throw fail('user_not_found');
-  // Two first deposits may race to create the user; either insert is as good as the other.
-  return (
-    (await autocommit(deps.db, (db) => insertUser(db, username, null, deps.clock.now()))) ??
-    (await findUser(deps.db.kysely, username)) ??
-    Promise.reject(new Error(`user ${username} vanished while being created`))
-  );
+  return ensureUser(deps, username);
 }
 
 /**

@@ -29,10 +29,16 @@ export async function createUser(deps: Deps, username: string, walletAddress?: s
   return user;
 }
 
-/** The user, created first if missing (the sandbox's demo user). */
-export async function ensureUser(deps: Deps, username: string): Promise<void> {
-  const created = await autocommit(deps.db, (db) => insertUser(db, username, null, deps.clock.now()));
-  if (!created && !(await findUser(deps.db.kysely, username))) throw new Error(`user ${username} not stored`);
+/**
+ * The user, created first if missing (the sandbox's demo user, a first deposit with
+ * AUTO_CREATE_USERS). Two callers may race to create it; either insert is as good as the other.
+ */
+export async function ensureUser(deps: Deps, username: string): Promise<User> {
+  return (
+    (await autocommit(deps.db, (db) => insertUser(db, username, null, deps.clock.now()))) ??
+    (await findUser(deps.db.kysely, username)) ??
+    Promise.reject(new Error(`user ${username} vanished while being created`))
+  );
 }
 
 export async function pageUsers(deps: Deps, page: PageRequest): Promise<Page<User>> {
