@@ -1,8 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
-import type { Dialect } from '../src/db/connect.js';
 import { CLIENT_GRACE_MS } from '../src/db/timeouts.js';
 import { replaySpool } from '../src/webhook/intake.js';
-import { FaultProxy } from './support/fault-proxy.js';
+import { startDatabaseProxies } from './support/fault-proxy.js';
 import { type ApiResponse, forEachDatabase } from './support/harness.js';
 import { type Instance, startInstance } from './support/instances.js';
 
@@ -19,24 +18,11 @@ const POOL_SIZE = 3;
 // plus room for a loaded 2-core machine.
 const ANSWER_WITHIN_MS = Math.max(QUERY_TIMEOUT_MS + CLIENT_GRACE_MS, CONNECT_TIMEOUT_MS) + 1500;
 
-const proxies = new Map<Dialect, FaultProxy>();
-for (const [dialect, port] of [
-  ['mysql', 3306],
-  ['postgres', 5432],
-] as const) {
-  proxies.set(dialect, await new FaultProxy('127.0.0.1', port).start());
-}
+const proxies = await startDatabaseProxies();
 
 afterAll(async () => {
   for (const proxy of proxies.values()) await proxy.stop();
 });
-
-function proxied(databaseUrl: string, proxy: FaultProxy): string {
-  const url = new URL(databaseUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  return url.toString();
-}
 
 async function timed(run: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
   const started = performance.now();
@@ -51,7 +37,7 @@ forEachDatabase('a database that stops answering', (h) => {
     let instance: Instance | undefined;
     try {
       instance = await startInstance(h(), {
-        databaseUrl: proxied(h().config.databaseUrl, proxy),
+        databaseUrl: proxy.route(h().config.databaseUrl),
         connect: {
           poolSize: POOL_SIZE,
           queryTimeoutMs: QUERY_TIMEOUT_MS,

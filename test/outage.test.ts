@@ -1,8 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
-import type { Dialect } from '../src/db/connect.js';
 import { replaySpool } from '../src/webhook/intake.js';
 import type { TestDatabase } from './support/databases.js';
-import { FaultProxy } from './support/fault-proxy.js';
+import { startDatabaseProxies } from './support/fault-proxy.js';
 import { forEachDatabase } from './support/harness.js';
 
 /**
@@ -10,22 +9,12 @@ import { forEachDatabase } from './support/harness.js';
  * webhooks that arrive meanwhile are spooled and acknowledged, everything else fails fast with
  * 503, and once the database is back each spooled delivery is applied exactly once.
  */
-const proxies = new Map<Dialect, FaultProxy>();
+const proxies = await startDatabaseProxies();
 
 function viaProxy(database: TestDatabase): Record<string, string> {
   const proxy = proxies.get(database.dialect);
   if (!proxy) return {};
-  const url = new URL(database.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  return { DATABASE_URL: url.toString() };
-}
-
-for (const [dialect, port] of [
-  ['mysql', 3306],
-  ['postgres', 5432],
-] as const) {
-  proxies.set(dialect, await new FaultProxy('127.0.0.1', port).start());
+  return { DATABASE_URL: proxy.route(database.url) };
 }
 
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { toSafeInt } from '../../src/db/values.js';
 import type { Deps } from '../../src/deps.js';
 import type { App } from '../../src/http/types.js';
 import {
-  ADMIN_TOKEN,
   type ApiResponse,
   type Harness,
   type RequestOptions,
+  sendApi,
   WEBHOOK_KEY,
 } from '../support/harness.js';
 import type { Rng } from './rng.js';
@@ -34,29 +34,8 @@ export interface Cluster {
 const EXTRA_POOL_SIZE = 8;
 export const MATCHED = '매칭완료';
 
-async function send(url: string, method: string, path: string, opts: RequestOptions = {}) {
-  const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
-  const headers: Record<string, string> = { ...opts.headers };
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined = opts.rawBody;
-  if (opts.body !== undefined) {
-    body = JSON.stringify(opts.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(`${url}${path}`, { method, headers, body });
-  const text = await res.text();
-  let parsed: ApiResponse['body'];
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    // A non-JSON answer is itself a finding; keep it readable in the failure.
-    parsed = { unparsed: text };
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
 function nodeOf(index: number, url: string, deps: Deps, mallId: string): Node {
-  const api: Node['api'] = (method, path, options) => send(url, method, path, options);
+  const api: Node['api'] = (method, path, options) => sendApi(url, method, path, options);
   return {
     index,
     url,

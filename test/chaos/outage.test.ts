@@ -137,12 +137,9 @@ for (const { dialect, available } of DIALECTS) {
       database = await createTestDatabase(dialect);
       proxy = await new FaultProxy('127.0.0.1', port ?? 0).start();
       stub = await new PayactionStub(secrets.apiKey, secrets.mallId).start();
-      const url = new URL(database.url);
-      url.hostname = '127.0.0.1';
-      url.port = String(proxy.port);
       child = await startServiceProcess({
         entry,
-        databaseUrl: url.toString(),
+        databaseUrl: proxy.route(database.url),
         dataDir,
         payactionUrl: stub.url,
         secrets,

@@ -90,8 +90,28 @@ export class FaultProxy {
     }
   }
 
+  /** `serverUrl` (a database URL) led through this proxy instead. */
+  route(serverUrl: string): string {
+    const url = new URL(serverUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
+}
+
+/** One proxy each in front of the local MariaDB and PostgreSQL servers, by dialect name. */
+export async function startDatabaseProxies(): Promise<Map<string, FaultProxy>> {
+  const proxies = new Map<string, FaultProxy>();
+  for (const [dialect, port] of [
+    ['mysql', 3306],
+    ['postgres', 5432],
+  ] as const) {
+    proxies.set(dialect, await new FaultProxy('127.0.0.1', port).start());
+  }
+  return proxies;
 }

@@ -43,6 +43,33 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** One request to a server under test, as the admin unless `opts.token` says otherwise. */
+export async function sendApi(
+  url: string,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<ApiResponse> {
+  const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
+  const headers: Record<string, string> = { ...opts.headers };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined = opts.rawBody;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${url}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: ApiResponse['body'];
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    // A non-JSON answer is itself a finding; keep it readable in the failure.
+    parsed = { unparsed: text };
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
 export interface Harness {
   dialect: Dialect;
   url: string;
@@ -109,19 +136,7 @@ async function startHarness(testDb: TestDatabase, options: HarnessOptions): Prom
   const app = await buildApp(deps, { logger: options.log });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
-  const api: Harness['api'] = async (method, path, opts = {}) => {
-    const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
-    const headers: Record<string, string> = { ...opts.headers };
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined = opts.rawBody;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(`${url}${path}`, { method, headers, body });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
-  };
+  const api: Harness['api'] = (method, path, opts) => sendApi(url, method, path, opts);
 
   const userToken: Harness['userToken'] = (username, o = {}) =>
     new SignJWT({})
