@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidAmount, isValidUsername, normalizeBillingName } from './input.js';
 import { formatKst, isoKst, kstDayStart, kstStartOfDay } from './kst.js';
-import { canMove, parseStatus } from './order.js';
+import { CREDITABLE_FROM, canMove, isLateMatch, parseStatus } from './order.js';
 import { newOrderNumber } from './order-number.js';
 
 describe('KST formatting', () => {
@@ -52,6 +52,11 @@ describe('order states', () => {
     expect(parseStatus('매칭완료')).toBe('matched');
     expect(parseStatus('pending')).toBe('pending');
     expect(parseStatus('nope')).toBeUndefined();
+  });
+
+  it('credits from pending, or late from cancelled, and from nothing else', () => {
+    expect(CREDITABLE_FROM).toEqual(['pending', 'cancelled']);
+    expect(CREDITABLE_FROM.filter(isLateMatch)).toEqual(['cancelled']);
   });
 });
 

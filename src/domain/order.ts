@@ -49,6 +49,9 @@ export function canMove(from: OrderStatus, to: OrderStatus): boolean {
 /** States from which a credit may happen; the credit path updates only from these. */
 export const CREDITABLE_FROM = ORDER_STATUSES.filter((s) => canMove(s, 'matched'));
 
+/** A credit from `from` is a late match: the order had been cancelled when its money arrived. */
+export const isLateMatch = (from: OrderStatus): boolean => from === 'cancelled';
+
 /** States whose orders carry exactly one credit in the ledger. */
 export const CREDITED_STATUSES: readonly OrderStatus[] = ['matched', 'completed'];
 

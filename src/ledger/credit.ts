@@ -1,6 +1,12 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import type { Tx } from '../db/tx.js';
-import { type Actor, CREDITABLE_FROM, CREDITED_STATUSES, type OrderStatus } from '../domain/order.js';
+import {
+  type Actor,
+  CREDITABLE_FROM,
+  CREDITED_STATUSES,
+  isLateMatch,
+  type OrderStatus,
+} from '../domain/order.js';
 import { findOrder, moveToMatched, type Order } from '../orders/orders.repository.js';
 import { addToBalance } from '../users/users.repository.js';
 import { insertLedgerEntry } from './ledger.repository.js';
@@ -26,7 +32,7 @@ export async function creditOnce(
   // meanwhile is still the user's: it is credited and flagged as a late match.
   let movedFrom: OrderStatus | undefined;
   for (const from of CREDITABLE_FROM) {
-    if (await moveToMatched(trx, order.id, from, nowMs, from === 'cancelled')) {
+    if (await moveToMatched(trx, order.id, from, nowMs, isLateMatch(from))) {
       movedFrom = from;
       break;
     }
@@ -38,7 +44,7 @@ export async function creditOnce(
     }
     return { outcome: 'already_credited', status: current.status };
   }
-  const lateMatch = movedFrom === 'cancelled';
+  const lateMatch = isLateMatch(movedFrom);
   const balanceAfter = await addToBalance(trx, order.userId, order.amount, nowMs);
   if (balanceAfter < order.amount) throw new Error(`balance of user ${order.userId} went below the credit`);
   await insertLedgerEntry(trx, {
