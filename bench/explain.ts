@@ -14,11 +14,10 @@ import type { Deps } from '../src/deps.js';
 import { systemClock, systemRandom } from '../src/deps.js';
 import {
   countAllPending,
-  countPending,
   findExpiredPending,
   findOrder,
-  findPendingByKey,
   pendingKey,
+  pendingSlot,
 } from '../src/orders/orders.repository.js';
 import { transactionHistory } from '../src/orders/orders.service.js';
 import { payactionClientFor } from '../src/payaction/client.js';
@@ -105,16 +104,17 @@ const CASES: Case[] = [
   { name: 'admin users, next page (cursor)', run: (d) => pageUsers(d, { limit: 50, beforeId: USERS / 2 }) },
   { name: 'admin summary: GET /admin/summary', run: (d) => summary(d) },
   {
-    name: 'deposit: pending order by pending_key',
+    name: 'deposit: pending orders of the user, and the holder of the pending key',
     run: (d, s) =>
-      findPendingByKey(
-        d.db.kysely,
-        pendingKey(String(newestPending(s).billing_name), Number(newestPending(s).amount)),
-      ),
-  },
-  {
-    name: 'deposit: count pending per user',
-    run: (d, s) => d.db.kysely.transaction().execute((trx) => countPending(trx, someUser(s).id)),
+      d.db.kysely
+        .transaction()
+        .execute((trx) =>
+          pendingSlot(
+            trx,
+            someUser(s).id,
+            pendingKey(String(newestPending(s).billing_name), Number(newestPending(s).amount)),
+          ),
+        ),
   },
   {
     name: 'webhook: order by order_number',

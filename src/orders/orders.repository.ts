@@ -92,15 +92,6 @@ export async function findOrder(db: Kysely<Database>, orderNumber: string): Prom
   return row && toOrder(row);
 }
 
-const orderByPendingKey = prepared((db, p: { key: string }) =>
-  ordersWithUser(db).where('orders.pending_key', '=', p.key),
-);
-
-export async function findPendingByKey(db: Kysely<Database>, key: string): Promise<Order | undefined> {
-  const row = (await orderByPendingKey(db, { key })).rows[0];
-  return row && toOrder(row);
-}
-
 export async function countAllPending(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('orders')
@@ -110,16 +101,29 @@ export async function countAllPending(db: Kysely<Database>): Promise<number> {
   return toSafeInt(row.n);
 }
 
-const pendingOfUser = prepared((db, p: { userId: number }) =>
-  db
-    .selectFrom('orders')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('user_id', '=', p.userId)
-    .where('status', '=', 'pending'),
+const pendingSlotOf = prepared((db, p: { userId: number; key: string }) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .selectFrom('orders')
+      .select(eb.fn.countAll().as('n'))
+      .where('user_id', '=', p.userId)
+      .where('status', '=', 'pending')
+      .as('pending'),
+    eb.selectFrom('orders').select('order_number').where('pending_key', '=', p.key).as('holder'),
+  ]),
 );
 
-export async function countPending(trx: Tx, userId: number): Promise<number> {
-  return toSafeInt((await pendingOfUser(trx, { userId })).rows[0]?.n ?? 0);
+/**
+ * In one round trip: how many pending orders the user has, and which pending order (of anyone)
+ * already holds `key`, if one does.
+ */
+export async function pendingSlot(
+  trx: Tx,
+  userId: number,
+  key: string,
+): Promise<{ pending: number; holder: string | null }> {
+  const row = (await pendingSlotOf(trx, { userId, key })).rows[0];
+  return { pending: toSafeInt(row?.pending ?? 0), holder: row?.holder ?? null };
 }
 
 export interface NewPendingOrder {
@@ -132,21 +136,21 @@ export interface NewPendingOrder {
 }
 
 const insertPending = prepared((db, p: NewPendingOrder & { userId: number }) =>
-  db.insertInto('orders').values({
-    order_number: p.orderNumber,
-    user_id: p.userId,
-    billing_name: p.billingName,
-    amount: p.amount,
-    status: 'pending',
-    pending_key: p.pendingKey,
-    created_at: p.nowMs,
-    updated_at: p.nowMs,
-    expires_at: p.expiresAt,
-  }),
-);
-
-const orderIdByNumber = prepared((db, p: { orderNumber: string }) =>
-  db.selectFrom('orders').select('id').where('order_number', '=', p.orderNumber),
+  db
+    .insertInto('orders')
+    .values({
+      order_number: p.orderNumber,
+      user_id: p.userId,
+      billing_name: p.billingName,
+      amount: p.amount,
+      status: 'pending',
+      pending_key: p.pendingKey,
+      created_at: p.nowMs,
+      updated_at: p.nowMs,
+      expires_at: p.expiresAt,
+    })
+    // PostgreSQL reports no insert id otherwise; MySQL has no RETURNING but reports one.
+    .$if(db.getExecutor().adapter.supportsReturning, (q) => q.returning('id')),
 );
 
 /**
@@ -161,11 +165,7 @@ export async function insertPendingOrder(
   let id: number;
   try {
     const result = await insertPending(trx, { ...order, userId: user.id });
-    id =
-      result.insertId !== undefined
-        ? toSafeInt(result.insertId)
-        : // PostgreSQL reports no insert id without RETURNING, which MySQL lacks.
-          toSafeInt((await orderIdByNumber(trx, order)).rows[0]?.id);
+    id = toSafeInt(result.rows[0]?.id ?? result.insertId);
   } catch (err) {
     if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
       throw new UniqueConflict('pending_key');

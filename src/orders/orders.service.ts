@@ -8,12 +8,10 @@ import { isValidAmount, normalizeBillingName } from '../domain/input.js';
 import type { Actor, CancelReason } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
-import { findUser, lockUser, type User } from '../users/users.repository.js';
+import { findUser, lockUserByName } from '../users/users.repository.js';
 import { ensureUser } from '../users/users.service.js';
 import {
-  countPending,
   findOrder,
-  findPendingByKey,
   type HistoryEntry,
   insertPendingOrder,
   listHistory,
@@ -21,6 +19,7 @@ import {
   moveOrder,
   type Order,
   pendingKey,
+  pendingSlot,
 } from './orders.repository.js';
 
 export interface DepositInput {
@@ -42,34 +41,26 @@ function checkedDeposit(deps: Deps, raw: DepositInput): DepositInput {
 }
 const MINUTE_MS = 60_000;
 
-async function userForDeposit(deps: Deps, username: string): Promise<User> {
-  const user = await findUser(deps.db.kysely, username);
-  if (user) return user;
-  if (!deps.config.autoCreateUsers) throw fail('user_not_found');
-  return ensureUser(deps, username);
-}
+type Placed = { order: Order; created: boolean };
 
 /**
- * Stores the order, or finds the caller's identical pending one. Runs under the user's row lock so
- * the pending count cannot be raced; the unique pending key makes name + amount collisions between
- * users impossible even when two requests arrive at once.
+ * Stores the order, or finds the caller's identical pending one; `undefined` when the user does not
+ * exist. Runs under the user's row lock so the pending count cannot be raced; the unique pending
+ * key makes name + amount collisions between users impossible even when two requests arrive at once.
  */
-async function placeOrder(
-  deps: Deps,
-  actor: Actor,
-  user: User,
-  input: DepositInput,
-): Promise<{ order: Order; created: boolean }> {
+async function placeOrder(deps: Deps, actor: Actor, input: DepositInput): Promise<Placed | undefined> {
   const key = pendingKey(input.billingName, input.amount);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    await lockUser(deps.db, trx, user.id, now);
-    const existing = await findPendingByKey(trx, key);
+    const user = await lockUserByName(deps.db, trx, input.username);
+    if (!user) return undefined;
+    const slot = await pendingSlot(trx, user.id, key);
+    const existing = slot.holder === null ? undefined : await findOrder(trx, slot.holder);
     if (existing) {
       if (existing.userId === user.id) return { order: existing, created: false };
       throw fail('ambiguous_match');
     }
-    if ((await countPending(trx, user.id)) >= deps.config.maxPendingPerUser) throw fail('too_many_pending');
+    if (slot.pending >= deps.config.maxPendingPerUser) throw fail('too_many_pending');
     const order = await insertPendingOrder(trx, user, {
       orderNumber: newOrderNumber(now, deps.random),
       billingName: input.billingName,
@@ -90,6 +81,18 @@ async function placeOrder(
   });
 }
 
+/** `placeOrder`, creating a missing user first when AUTO_CREATE_USERS allows it. */
+async function placeOrderCreatingUser(deps: Deps, actor: Actor, input: DepositInput): Promise<Placed> {
+  const placed = await placeOrder(deps, actor, input);
+  if (placed) return placed;
+  if (!deps.config.autoCreateUsers) throw fail('user_not_found');
+  await ensureUser(deps, input.username);
+  return (
+    (await placeOrder(deps, actor, input)) ??
+    Promise.reject(new Error(`user ${input.username} vanished after being created`))
+  );
+}
+
 /**
  * Creates a deposit order and registers it with Payaction. The order is committed before the call
  * (never call out inside a transaction); if registration fails for good, the order is cancelled so
@@ -98,11 +101,10 @@ async function placeOrder(
 export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput): Promise<Order> {
   assertActsFor(actor, raw.username);
   const input = checkedDeposit(deps, raw);
-  const user = await userForDeposit(deps, input.username);
-  let placed: { order: Order; created: boolean } | undefined;
+  let placed: Placed | undefined;
   for (let attempt = 1; !placed; attempt++) {
     try {
-      placed = await placeOrder(deps, actor, user, input);
+      placed = await placeOrderCreatingUser(deps, actor, input);
     } catch (err) {
       // Another request committed the same pending key or order number meanwhile; look again.
       if (!(err instanceof UniqueConflict) || attempt >= PLACE_ATTEMPTS_MAX) throw err;

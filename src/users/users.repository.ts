@@ -50,14 +50,18 @@ export async function insertUser(
   return findUser(db, username);
 }
 
+const lockedUserByName = prepared((db, p: { username: string }) =>
+  db.selectFrom('users').selectAll().where('username', '=', p.username).forUpdate(),
+);
+
 /**
- * Takes the user's row lock for the rest of the transaction, so that checks over the user's orders
- * (how many are pending) cannot interleave with another request of the same user.
+ * The user, with its row lock held for the rest of the transaction, so that checks over the user's
+ * orders (how many are pending) cannot interleave with another request of the same user.
  */
-export async function lockUser(db: Db, trx: Tx, userId: number, nowMs: number): Promise<void> {
+export async function lockUserByName(db: Db, trx: Tx, username: string): Promise<User | undefined> {
   // BEGIN IMMEDIATE already gave this transaction SQLite's one write lock: nothing can interleave.
-  if (db.dialect === 'sqlite') return;
-  await trx.updateTable('users').set({ updated_at: nowMs }).where('id', '=', userId).execute();
+  const row = (await (db.dialect === 'sqlite' ? userByName : lockedUserByName)(trx, { username })).rows[0];
+  return row && toUser(row);
 }
 
 /** Adds to the balance and returns the balance after, read under the row lock the update took. */
