@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from 'kysely';
+import { type Kysely, PostgresAdapter, type Updateable } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { prepared, preparedShapes } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
@@ -149,8 +149,8 @@ const insertPending = prepared((db, p: NewPendingOrder & { userId: number }) =>
       updated_at: p.nowMs,
       expires_at: p.expiresAt,
     })
-    // PostgreSQL reports no insert id otherwise; MySQL has no RETURNING but reports one.
-    .$if(db.getExecutor().adapter.supportsReturning, (q) => q.returning('id')),
+    // PostgreSQL reports no insert id; SQLite and MySQL do, and RETURNING would cost SQLite more.
+    .$if(db.getExecutor().adapter instanceof PostgresAdapter, (q) => q.returning('id')),
 );
 
 /**
