@@ -15,6 +15,7 @@ import pg from 'pg';
 import { FifoLock } from './fifo-lock.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
+import { ArrayRowsSqliteConnection } from './sqlite-rows.js';
 import { boundedMysqlPool, boundedPgPool, CLIENT_GRACE_MS } from './timeouts.js';
 import { toSafeInt } from './values.js';
 
@@ -51,10 +52,18 @@ export function dialectOf(url: string): Dialect {
 class ImmediateSqliteDriver extends SqliteDriver {
   // Taken before Kysely's own lock, which is then never contended (see fifo-lock.ts).
   private readonly turns = new FifoLock();
+  private readonly connection: DatabaseConnection;
+
+  constructor(database: SQLite.Database) {
+    super({ database });
+    this.connection = new ArrayRowsSqliteConnection(database);
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     await this.turns.lock();
-    return super.acquireConnection();
+    // Kysely's lock, taken and released as Kysely expects; its own connection object goes unused.
+    await super.acquireConnection();
+    return this.connection;
   }
 
   override async releaseConnection(): Promise<void> {
@@ -72,7 +81,7 @@ class DurableSqliteDialect extends SqliteDialect {
     super({ database });
   }
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new ImmediateSqliteDriver(this.database);
   }
 }
 
