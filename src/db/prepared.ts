@@ -1,5 +1,5 @@
 import type { DialectAdapter } from 'kysely';
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, type QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
 type Binding = { name: string } | { value: unknown };
@@ -74,3 +74,11 @@ export function preparedShapes<S extends Record<string, boolean>, P extends obje
     return query;
   };
 }
+
+/**
+ * Whether a write should return what it wrote (RETURNING). Only PostgreSQL: it reports no insert id
+ * otherwise, and a value read back costs it a round trip; MySQL has no RETURNING, and on SQLite,
+ * in-process, a RETURNING costs more than a second statement.
+ */
+export const returnsWhatItWrites = (db: Kysely<Database>): boolean =>
+  db.getExecutor().adapter instanceof PostgresAdapter;

@@ -1,6 +1,6 @@
-import { type Kysely, PostgresAdapter, type Updateable } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
-import { prepared, preparedShapes } from '../db/prepared.js';
+import { prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
@@ -149,8 +149,7 @@ const insertPending = prepared((db, p: NewPendingOrder & { userId: number }) =>
       updated_at: p.nowMs,
       expires_at: p.expiresAt,
     })
-    // PostgreSQL reports no insert id; SQLite and MySQL do, and RETURNING would cost SQLite more.
-    .$if(db.getExecutor().adapter instanceof PostgresAdapter, (q) => q.returning('id')),
+    .$if(returnsWhatItWrites(db), (q) => q.returning('id')),
 );
 
 /**

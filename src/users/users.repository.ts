@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, UserRow } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toSafeInt } from '../db/values.js';
@@ -66,8 +66,8 @@ export async function lockUserByName(db: Db, trx: Tx, username: string): Promise
 
 /** Adds to the balance and returns the balance after, read under the row lock the update took. */
 export async function addToBalance(trx: Tx, userId: number, amount: number, nowMs: number): Promise<number> {
-  await incrementBalance(trx, { userId, amount, nowMs });
-  const row = (await balanceOf(trx, { userId })).rows[0];
+  const updated = await incrementBalance(trx, { userId, amount, nowMs });
+  const row = updated.rows[0] ?? (await balanceOf(trx, { userId })).rows[0];
   if (!row) throw new Error(`user ${userId} vanished while being credited`);
   return toSafeInt(row.balance);
 }
@@ -76,7 +76,8 @@ const incrementBalance = prepared((db, p: { userId: number; amount: number; nowM
   db
     .updateTable('users')
     .set((eb) => ({ balance: eb('balance', '+', p.amount), updated_at: p.nowMs }))
-    .where('id', '=', p.userId),
+    .where('id', '=', p.userId)
+    .$if(returnsWhatItWrites(db), (q) => q.returning('balance')),
 );
 
 const balanceOf = prepared((db, p: { userId: number }) =>
