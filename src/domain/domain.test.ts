@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidAmount, isValidUsername, normalizeBillingName } from './input.js';
 import { formatKst, isoKst, kstDayStart, kstStartOfDay } from './kst.js';
@@ -9,6 +10,40 @@ describe('KST formatting', () => {
     const t = Date.UTC(2025, 3, 6, 5, 30, 25); // 14:30:25 KST
     expect(formatKst(t)).toBe('2025-04-06 14:30:25');
     expect(isoKst(t)).toBe('2025-04-06T14:30:25+09:00');
+  });
+
+  it('formats any instant as the calendar does, whatever was formatted before it', () => {
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const byCalendar = (ms: number) => {
+      const d = new Date(ms + 9 * 3_600_000);
+      return (
+        `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+        `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+      );
+    };
+    const instant = fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2100, 0, 1) });
+    const nearby = fc.tuple(instant, fc.integer({ min: -86_400_000, max: 86_400_000 }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            instant,
+            nearby.map(([t, d]) => t + d),
+          ),
+          { maxLength: 20 },
+        ),
+        (times) => {
+          for (const t of times) expect(formatKst(t)).toBe(byCalendar(t));
+        },
+      ),
+    );
+    // Day and second boundaries in KST (UTC 15:00), and the last millisecond before them.
+    for (const t of [
+      Date.UTC(2025, 3, 5, 15),
+      Date.UTC(2025, 3, 5, 15) - 1,
+      Date.UTC(2024, 1, 28, 15, 0, 0, 999),
+    ])
+      expect(formatKst(t)).toBe(byCalendar(t));
   });
 
   it('finds KST day boundaries', () => {

@@ -8,13 +8,23 @@ function kstParts(epochMs: number): Date {
   return new Date(epochMs + KST_OFFSET_MS);
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => pad(n));
+
+// Lists show many times of the same few days: the date part is made once per day, the rest by arithmetic.
+let shownDay = Number.NaN;
+let shownDayPrefix = '';
+
 /** `YYYY-MM-DD HH:mm:ss` in KST, the seed's date format. */
 export function formatKst(epochMs: number): string {
-  const d = kstParts(epochMs);
-  return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-  );
+  const localMs = epochMs + KST_OFFSET_MS;
+  const day = Math.floor(localMs / DAY_MS);
+  if (day !== shownDay) {
+    const d = new Date(day * DAY_MS);
+    shownDayPrefix = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} `;
+    shownDay = day;
+  }
+  const second = Math.floor((localMs - day * DAY_MS) / 1000);
+  return `${shownDayPrefix}${TWO_DIGITS[Math.floor(second / 3600)]}:${TWO_DIGITS[Math.floor(second / 60) % 60]}:${TWO_DIGITS[second % 60]}`;
 }
 
 /** ISO 8601 with the +09:00 offset, as Payaction expects for order_date. */
