@@ -422,32 +422,6 @@ async function ownersOf(db: Kysely<Database>, userIds: number[]) {
   return new Map(rows.map((r) => [toSafeInt(r.id), r]));
 }
 
-/** Orders with their owners by id, for a page merged from several ranges: one query per size class. */
-const ordersByIdsOf = new Map<number, ReturnType<typeof byIdsQuery>>();
-
-function byIdsQuery(slots: number) {
-  return prepared((db, p: Record<string, number>) =>
-    ordersWithUser(db).where(
-      'orders.id',
-      'in',
-      Array.from({ length: slots }, (_, i) => p[`id${i}`] as number),
-    ),
-  );
-}
-
-async function ordersByIds(db: Kysely<Database>, ids: number[]): Promise<Order[]> {
-  // Padded (with the last id again) to a power of two: a handful of statements serve every page size.
-  const slots = 2 ** Math.ceil(Math.log2(ids.length));
-  let query = ordersByIdsOf.get(slots);
-  if (!query) {
-    query = byIdsQuery(slots);
-    ordersByIdsOf.set(slots, query);
-  }
-  const params: Record<string, number> = {};
-  for (let i = 0; i < slots; i++) params[`id${i}`] = ids[Math.min(i, ids.length - 1)] as number;
-  return (await query(db, params)).rows.map((row) => toOrder(row)).sort((a, b) => b.id - a.id);
-}
-
 /**
  * Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first
  * does. Several statuses are read as one index range each and merged here, which every database
@@ -459,8 +433,10 @@ export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Pro
   if (ids === 'none') return [];
   const perStatus =
     statuses === undefined || statuses.length >= ORDER_STATUSES.length ? [undefined] : statuses;
-  if (perStatus.length > 1) return mergedPage(db, filter, perStatus as OrderStatus[], ids);
-  const rows = await orderRange(db, filter, perStatus[0], ids, false);
+  const rows =
+    perStatus.length > 1
+      ? await mergedRows(db, filter, perStatus as OrderStatus[], ids)
+      : await orderRange(db, filter, perStatus[0], ids, false);
   const owners = owner
     ? new Map([[owner.id, { username: owner.username, wallet_address: owner.walletAddress }]])
     : await ownersOf(
@@ -478,20 +454,51 @@ export async function listOrders(db: Kysely<Database>, filter: OrderFilter): Pro
  * Several statuses: each range reads ids alone (from its index), and only the orders that make the
  * page are read whole — half the rows of reading every range whole for two statuses.
  */
-async function mergedPage(
+async function mergedRows(
   db: Kysely<Database>,
   filter: OrderFilter,
   statuses: OrderStatus[],
   ids: IdWindow | undefined,
-): Promise<Order[]> {
+) {
   const ranges = await Promise.all(statuses.map((status) => orderRange(db, filter, status, ids, true)));
   // An order that changed status between two range reads can be in both.
   const pageIds = [...new Set(ranges.flat().map((r) => toSafeInt(r.id)))]
     .sort((a, b) => b - a)
     .slice(0, filter.limit);
   if (pageIds.length === 0) return [];
+  const rows = await orderRowsByIds(db, pageIds);
   // Read after the ranges: an order that has left the statuses meanwhile is not shown.
-  return (await ordersByIds(db, pageIds)).filter((order) => statuses.includes(order.status));
+  return rows
+    .filter((row) => statuses.includes(row.status))
+    .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id));
+}
+
+const byIdsQueries = new Map<number, ReturnType<typeof byIdsQuery>>();
+
+function byIdsQuery(slots: number) {
+  return prepared((db, p: Record<string, number>) =>
+    db
+      .selectFrom('orders')
+      .select(ORDER_COLUMNS)
+      .where(
+        'id',
+        'in',
+        Array.from({ length: slots }, (_, i) => p[`id${i}`] as number),
+      ),
+  );
+}
+
+/** Orders by primary key: one prepared statement per power of two, padded with the last id again. */
+async function orderRowsByIds(db: Kysely<Database>, ids: number[]) {
+  const slots = 2 ** Math.ceil(Math.log2(ids.length));
+  let query = byIdsQueries.get(slots);
+  if (!query) {
+    query = byIdsQuery(slots);
+    byIdsQueries.set(slots, query);
+  }
+  const params: Record<string, number> = {};
+  for (let i = 0; i < slots; i++) params[`id${i}`] = ids[Math.min(i, ids.length - 1)] as number;
+  return (await query(db, params)).rows;
 }
 
 export interface StatusTotals {
