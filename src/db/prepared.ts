@@ -54,10 +54,10 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
 }
 
 /**
- * A family of prepared queries whose shape (which conditions it has) is chosen per call: one
- * prepared query per shape, made the first time that shape is asked for.
+ * A family of prepared queries whose shape (which conditions it has, how many values a list holds)
+ * is chosen per call: one prepared query per shape, made the first time that shape is asked for.
  */
-export function preparedShapes<S extends Record<string, boolean>, P extends object, R>(
+export function preparedShapes<S extends Record<string, boolean | number>, P extends object, R>(
   build: (shape: S) => (db: Kysely<Database>, params: P) => Compilable<R>,
 ) {
   const byShape = new Map<string, ReturnType<typeof prepared<P, R>>>();

@@ -473,32 +473,25 @@ async function mergedRows(
     .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id));
 }
 
-const byIdsQueries = new Map<number, ReturnType<typeof byIdsQuery>>();
-
-function byIdsQuery(slots: number) {
-  return prepared((db, p: Record<string, number>) =>
-    db
-      .selectFrom('orders')
-      .select(ORDER_COLUMNS)
-      .where(
-        'id',
-        'in',
-        Array.from({ length: slots }, (_, i) => p[`id${i}`] as number),
-      ),
-  );
-}
+const byIdsQuery = preparedShapes(
+  ({ slots }: { slots: number }) =>
+    (db: Kysely<Database>, p: Record<string, number>) =>
+      db
+        .selectFrom('orders')
+        .select(ORDER_COLUMNS)
+        .where(
+          'id',
+          'in',
+          Array.from({ length: slots }, (_, i) => p[`id${i}`] as number),
+        ),
+);
 
 /** Orders by primary key: one prepared statement per power of two, padded with the last id again. */
 async function orderRowsByIds(db: Kysely<Database>, ids: number[]) {
   const slots = 2 ** Math.ceil(Math.log2(ids.length));
-  let query = byIdsQueries.get(slots);
-  if (!query) {
-    query = byIdsQuery(slots);
-    byIdsQueries.set(slots, query);
-  }
   const params: Record<string, number> = {};
   for (let i = 0; i < slots; i++) params[`id${i}`] = ids[Math.min(i, ids.length - 1)] as number;
-  return (await query(db, params)).rows;
+  return (await byIdsQuery({ slots })(db, params)).rows;
 }
 
 export interface StatusTotals {
