@@ -7,7 +7,6 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { type Deps, systemClock, systemRandom } from './deps.js';
 import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
-import { connectSharedRateLimiter } from './http/redis-rate-limit.js';
 import type { App } from './http/types.js';
 import { startLedgerCheckJob } from './ops/ledger-check.js';
 import { metricsFor } from './ops/ops.routes.js';
@@ -140,8 +139,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel, undefined, !config.production && process.stdout.isTTY === true);
   const spool = new WebhookSpool(join(config.dataDir, 'webhook-spool'));
   const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics, spool };
+  // The Redis client is loaded only when limits are shared through it.
   const limiter: RateLimiter = config.redisUrl
-    ? await connectSharedRateLimiter(config.redisUrl, { log })
+    ? await (await import('./http/redis-rate-limit.js')).connectSharedRateLimiter(config.redisUrl, { log })
     : new MemoryRateLimiter();
   const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url, limiter });
   const drain = closeConnectionsAfterResponses(app.server);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -10,8 +11,6 @@ import {
   SqliteDialect,
   SqliteDriver,
 } from 'kysely';
-import { createPool } from 'mysql2';
-import pg from 'pg';
 import { FifoLock } from './fifo-lock.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
@@ -20,6 +19,12 @@ import { boundedMysqlPool, boundedPgPool, CLIENT_GRACE_MS } from './timeouts.js'
 import { toSafeInt } from './values.js';
 
 export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+// A driver is loaded only for the database in use: the others would cost memory and start-up time.
+const requireDriver = createRequire(import.meta.url);
+const sqliteDriver = () => requireDriver('better-sqlite3') as typeof SQLite;
+const mysqlDriver = () => requireDriver('mysql2') as typeof import('mysql2');
+const pgDriver = () => requireDriver('pg') as typeof import('pg');
 
 export interface Db {
   readonly kysely: Kysely<Database>;
@@ -108,7 +113,8 @@ function cachePreparedStatements(database: SQLite.Database): void {
 function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new SQLite(path, { timeout: options.sqliteBusyTimeoutMs ?? 5000 });
+  const SQLiteDatabase = sqliteDriver();
+  const database = new SQLiteDatabase(path, { timeout: options.sqliteBusyTimeoutMs ?? 5000 });
   // WAL lets readers run beside the writer; FULL fsyncs every commit, so an acknowledged deposit
   // survives power loss.
   database.pragma('journal_mode = WAL');
@@ -122,7 +128,7 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
 
 function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  const pool = createPool({
+  const pool = mysqlDriver().createPool({
     uri: url.replace(/^mariadb:/, 'mysql:'),
     connectionLimit: options.poolSize ?? 10,
     connectTimeout: connectTimeoutMs,
@@ -142,14 +148,14 @@ function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
   });
 }
 
-// BIGINT (20) and NUMERIC (1700, what SUM returns) arrive as text; money above 2^53 must fail loudly.
-const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === 20 || oid === 1700 ? (text: string) => toSafeInt(text) : pg.types.getTypeParser(oid, format),
-};
-
 function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
   const timeoutMs = options.queryTimeoutMs || undefined;
+  const pg = pgDriver();
+  // BIGINT (20) and NUMERIC (1700, what SUM returns) arrive as text; money above 2^53 must fail loudly.
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 20 || oid === 1700 ? (text: string) => toSafeInt(text) : pg.types.getTypeParser(oid, format),
+  };
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
@@ -159,7 +165,7 @@ function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
     // only when no answer comes at all (a hung server or network).
     statement_timeout: timeoutMs,
     query_timeout: timeoutMs && timeoutMs + CLIENT_GRACE_MS,
-    types: pgTypes as pg.CustomTypesConfig,
+    types: types as import('pg').CustomTypesConfig,
   });
   // An idle connection that the server drops (restart, failover, admin termination) is reported
   // as a pool 'error'. The pool has already discarded it and the next query opens a fresh one;
