@@ -141,7 +141,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const deps: Deps = { config, db, clock: systemClock, random: systemRandom, payaction, log, metrics, spool };
   // The Redis client is loaded only when limits are shared through it.
   const limiter: RateLimiter = config.redisUrl
-    ? await (await import('./http/redis-rate-limit.js')).connectSharedRateLimiter(config.redisUrl, { log })
+    ? await (await import('./http/redis-rate-limit.js')).connectSharedRateLimiter(config.redisUrl, {
+        log,
+        onFallback: (active) => metrics.rateLimitFallback(active),
+      })
     : new MemoryRateLimiter();
   const app = await buildApp(deps, { logger: log, sandboxUrl: embedded?.url, limiter });
   const drain = closeConnectionsAfterResponses(app.server);

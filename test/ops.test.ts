@@ -84,6 +84,7 @@ forEachDatabase(
         'http_request_duration_seconds_bucket{le="0.005",method="POST",route="/deposit-request"',
       );
       expect(sample(text, 'ledger_check_ok')).toBe(-1);
+      expect(sample(text, 'rate_limit_fallback')).toBe(0);
     });
 
     it('documents every route in /openapi.json and serves the docs page locally', async () => {

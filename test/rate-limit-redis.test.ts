@@ -14,6 +14,8 @@ import { closedPort, dropKeys, REDIS_AVAILABLE, REDIS_URL, uniquePrefix } from '
 /** Rate limits in the real Redis, and what happens when it goes away, hangs and comes back. */
 class CapturedLog implements LimiterLog {
   readonly lines: { level: 'warn' | 'info'; msg: string }[] = [];
+  /** What the limiter told its metrics: true when it fell back, false when it went back. */
+  readonly fallbacks: boolean[] = [];
   warn(_obj: object, msg: string): void {
     this.lines.push({ level: 'warn', msg });
   }
@@ -56,7 +58,12 @@ async function shared(
   log: CapturedLog,
   { retryAfterMs = 100, prefix = uniquePrefix() } = {},
 ): Promise<FallbackRateLimiter> {
-  const limiter = await connectSharedRateLimiter(url, { keyPrefix: prefix, log, retryAfterMs });
+  const limiter = await connectSharedRateLimiter(url, {
+    keyPrefix: prefix,
+    log,
+    retryAfterMs,
+    onFallback: (active) => log.fallbacks.push(active),
+  });
   cleanups.push(async () => {
     await limiter.close();
     await dropKeys(prefix);
@@ -157,6 +164,7 @@ describe.skipIf(!REDIS_AVAILABLE)('rate limits in Redis', () => {
     }, 5000);
     expect(log.count('warn')).toBe(1);
     expect(log.count('info')).toBe(1);
+    expect(log.fallbacks).toEqual([true, false]);
     // Its hits count in Redis again, against the same limit as another instance's.
     await peer.consume('r', 3, 0);
     await peer.consume('r', 3, 0);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './support/redis.js';
 
 /**
  * What a newcomer gets from `npm start` on a fresh clone: SQLite under the data directory, the
@@ -10,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const START_TIMEOUT_MS = 30_000;
 
-function startService(dataDir: string): Promise<{ child: ChildProcess; banner: string }> {
+function startService(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; banner: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     env: {
       ...process.env,
@@ -19,6 +23,7 @@ function startService(dataDir: string): Promise<{ child: ChildProcess; banner: s
       PORT: '0',
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,6 +47,14 @@ function startService(dataDir: string): Promise<{ child: ChildProcess; banner: s
   });
 }
 
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 describe('npm start on a fresh data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-start-'));
   let child: ChildProcess | undefined;
@@ -52,11 +65,7 @@ describe('npm start on a fresh data directory', () => {
   }, START_TIMEOUT_MS + 5000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -102,4 +111,33 @@ describe('npm start on a fresh data directory', () => {
     child?.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+});
+
+describe('a start with REDIS_URL unreachable', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dg-start-'));
+  let child: ChildProcess | undefined;
+
+  afterAll(async () => {
+    await stop(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'answers with limits counted per instance and says so in /metrics',
+    async () => {
+      const started = await startService(dataDir, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+      child = started.child;
+      const api = /deposit-gateway\s+(http:\/\/\S+)/.exec(started.banner)?.[1];
+      const token = /TOKEN=(\S+)/.exec(started.banner)?.[1];
+      const admin = /admin token\s+(\S+)/.exec(started.banner)?.[1];
+      const user = await fetch(`${api}/users/demo`, { headers: { authorization: `Bearer ${token}` } });
+      expect(user.status).toBe(200);
+
+      const metrics = await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+      const text = await metrics.text();
+      expect(text).toMatch(/^rate_limit_fallback 1$/m);
+      expect(text).toMatch(/^rate_limit_fallbacks_total 1$/m);
+    },
+    START_TIMEOUT_MS + 10_000,
+  );
 });

@@ -78,6 +78,8 @@ export interface LimiterLog {
 
 export interface FallbackOptions {
   log?: LimiterLog;
+  /** Told when checks move to the per-instance limiter (true) and back to the shared one (false). */
+  onFallback?: (active: boolean) => void;
   /** After a failure, checks stay in memory this long before Redis is tried again. */
   retryAfterMs?: number;
   /** Monotonic milliseconds (tests move it by hand). */
@@ -131,6 +133,7 @@ export class FallbackRateLimiter implements RateLimiter {
       if (this.downUntil !== undefined) {
         this.downUntil = undefined;
         this.options.log?.info({}, 'rate-limit store is back: limits are shared again');
+        this.options.onFallback?.(false);
       }
       return verdict;
     } catch (err) {
@@ -146,6 +149,7 @@ export class FallbackRateLimiter implements RateLimiter {
         { err: err instanceof Error ? err.message : String(err) },
         'rate-limit store unavailable: limits are counted per instance until it returns',
       );
+      this.options.onFallback?.(true);
     }
     this.downUntil = this.now() + this.retryAfterMs;
   }

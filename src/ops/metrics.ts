@@ -10,6 +10,7 @@ export interface ServiceMetrics {
   payactionCall(operation: string, ok: boolean, seconds: number): void;
   ledgerChecked(ok: boolean, atMs: number): void;
   httpRequest(method: string, route: string, status: number, seconds: number): void;
+  rateLimitFallback(active: boolean): void;
 }
 
 const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -61,6 +62,16 @@ export class PromMetrics implements ServiceMetrics {
     labelNames: ['operation'],
     registers: [this.registry],
   });
+  private readonly fallback = new Gauge({
+    name: 'rate_limit_fallback',
+    help: 'Rate limits: 1 while Redis (REDIS_URL) fails and limits are counted per instance, else 0',
+    registers: [this.registry],
+  });
+  private readonly fallbacks = new Counter({
+    name: 'rate_limit_fallbacks_total',
+    help: 'Times Redis failed and rate limits fell back to per-instance counting',
+    registers: [this.registry],
+  });
   private readonly ledgerOk = new Gauge({
     name: 'ledger_check_ok',
     help: 'Result of the last ledger invariant check: 1 ok, 0 mismatch, -1 not run yet',
@@ -74,6 +85,7 @@ export class PromMetrics implements ServiceMetrics {
 
   constructor(pendingOrders: () => Promise<number>) {
     this.ledgerOk.set(-1);
+    this.fallback.set(0);
     new Gauge({
       name: 'deposit_orders_pending',
       help: 'Orders waiting for a transfer (from the database)',
@@ -104,6 +116,10 @@ export class PromMetrics implements ServiceMetrics {
   ledgerChecked(ok: boolean, atMs: number): void {
     this.ledgerOk.set(ok ? 1 : 0);
     this.ledgerAt.set(Math.floor(atMs / 1000));
+  }
+  rateLimitFallback(active: boolean): void {
+    this.fallback.set(active ? 1 : 0);
+    if (active) this.fallbacks.inc();
   }
   httpRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };
