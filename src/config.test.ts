@@ -32,6 +32,13 @@ describe('configuration of shared limits and database timeouts', () => {
     expect(problemsOf({ REDIS_URL: 'http://cache' })).toHaveLength(1);
   });
 
+  it('takes DB_POOL_SIZE as a number of connections, 10 unless set', () => {
+    expect(parseConfig(base).dbPoolSize).toBe(10);
+    expect(parseConfig({ ...base, DB_POOL_SIZE: '40' }).dbPoolSize).toBe(40);
+    expect(problemsOf({ DB_POOL_SIZE: '0' })).toHaveLength(1);
+    expect(problemsOf({ DB_POOL_SIZE: 'many' })[0]).toMatch(/^DB_POOL_SIZE must be a whole number/);
+  });
+
   it('takes DB_QUERY_TIMEOUT_MS in milliseconds, 0 meaning unbounded', () => {
     expect(parseConfig({ ...base, DB_QUERY_TIMEOUT_MS: '0' }).dbQueryTimeoutMs).toBe(0);
     expect(parseConfig({ ...base, DB_QUERY_TIMEOUT_MS: '1500' }).dbQueryTimeoutMs).toBe(1500);

@@ -10,6 +10,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** How long one MySQL/PostgreSQL query may take before the request gets 503; 0 = unbounded. */
   readonly dbQueryTimeoutMs: number;
+  /** MySQL/PostgreSQL connections this instance may hold (SQLite has one). */
+  readonly dbPoolSize: number;
   /** Where rate-limit counters are shared between instances; empty = each instance counts alone. */
   readonly redisUrl: string;
   readonly dataDir: string;
@@ -187,6 +189,7 @@ export function parseConfig(env: Env): Config {
     port,
     databaseUrl,
     dbQueryTimeoutMs: intVar(env, 'DB_QUERY_TIMEOUT_MS', 5000, 0, 600_000, problems),
+    dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 1000, problems),
     redisUrl: redisUrl(env, problems),
     dataDir,
     adminApiToken: secretVar(env, 'ADMIN_API_TOKEN', problems),

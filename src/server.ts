@@ -132,7 +132,10 @@ async function migrate(config: Config): Promise<void> {
 /** Connects, migrates, builds the app and listens. The only place that opens a port for the API. */
 export async function startServer(config: Config): Promise<RunningServer> {
   await migrate(config);
-  const db = connect(config.databaseUrl, { queryTimeoutMs: config.dbQueryTimeoutMs });
+  const db = connect(config.databaseUrl, {
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    poolSize: config.dbPoolSize,
+  });
   const embedded = config.payaction.sandbox ? await startEmbeddedSandbox(config) : undefined;
   const metrics = metricsFor({ db });
   const payaction = instrumented(payactionClientFor(config, embedded?.url), metrics);
