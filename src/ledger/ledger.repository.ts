@@ -35,21 +35,52 @@ export interface BalanceMismatch {
   ledgerSum: number;
 }
 
-/** Users whose balance differs from the sum of their ledger rows, or is negative. */
-export async function findBalanceMismatches(db: Kysely<Database>): Promise<BalanceMismatch[]> {
+/** Ids `after < id <= upTo`: the check walks a table in windows, so no statement reads it whole. */
+export interface IdWindow {
+  after: number;
+  upTo: number;
+}
+
+export async function maxIdOf(db: Kysely<Database>, table: 'users' | 'orders'): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
+  return toSafeInt(row?.max ?? 0);
+}
+
+/** Users of the window whose balance differs from the sum of their ledger rows, or is negative. */
+export async function findBalanceMismatches(
+  db: Kysely<Database>,
+  window: IdWindow,
+): Promise<BalanceMismatch[]> {
   const sums = db
     .selectFrom('ledger_entries')
     .select((eb) => ['user_id', eb.fn.sum('amount').as('total')])
+    .where('user_id', '>', window.after)
+    .where('user_id', '<=', window.upTo)
     .groupBy('user_id')
     .as('s');
   const rows = await db
     .selectFrom('users')
     .leftJoin(sums, 's.user_id', 'users.id')
     .select(['users.username', 'users.balance', 's.total'])
+    .where('users.id', '>', window.after)
+    .where('users.id', '<=', window.upTo)
+    .where((eb) =>
+      eb.or([
+        eb('users.balance', '<', 0),
+        eb('s.total', 'is', null).and('users.balance', '<>', 0),
+        eb('s.total', '<>', eb.ref('users.balance')),
+      ]),
+    )
+    .orderBy('users.id')
     .execute();
-  return rows
-    .map((r) => ({ username: r.username, balance: toSafeInt(r.balance), ledgerSum: toSafeInt(r.total ?? 0) }))
-    .filter((r) => r.balance !== r.ledgerSum || r.balance < 0);
+  return rows.map((r) => ({
+    username: r.username,
+    balance: toSafeInt(r.balance),
+    ledgerSum: toSafeInt(r.total ?? 0),
+  }));
 }
 
 export interface OrderLedgerMismatch {
@@ -60,39 +91,46 @@ export interface OrderLedgerMismatch {
   creditedAmount: number;
 }
 
-/** Orders whose ledger rows disagree with their state: credited states carry exactly one credit of the order's amount, others none. */
+/**
+ * Orders of the window whose ledger rows disagree with their state: credited states carry exactly
+ * one credit of the order's amount, others none.
+ */
 export async function findOrderLedgerMismatches(
   db: Kysely<Database>,
   creditedStatuses: readonly string[],
+  window: IdWindow,
 ): Promise<OrderLedgerMismatch[]> {
   const credits = db
     .selectFrom('ledger_entries')
     .select((eb) => ['order_id', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
     .where('reason', '=', 'deposit')
+    .where('order_id', '>', window.after)
+    .where('order_id', '<=', window.upTo)
     .groupBy('order_id')
     .as('c');
+  const credited = [...creditedStatuses] as never[];
   const rows = await db
     .selectFrom('orders')
     .leftJoin(credits, 'c.order_id', 'orders.id')
     .select(['orders.order_number', 'orders.status', 'orders.amount', 'c.n', 'c.total'])
+    .where('orders.id', '>', window.after)
+    .where('orders.id', '<=', window.upTo)
     .where((eb) =>
       eb.or([
-        eb.and([eb('orders.status', 'in', [...creditedStatuses] as never[]), eb('c.n', 'is', null)]),
-        eb('c.n', 'is not', null),
+        eb.and([
+          eb('orders.status', 'in', credited),
+          eb.or([eb('c.n', 'is', null), eb('c.n', '<>', 1), eb('c.total', '<>', eb.ref('orders.amount'))]),
+        ]),
+        eb.and([eb('orders.status', 'not in', credited), eb('c.n', 'is not', null)]),
       ]),
     )
+    .orderBy('orders.id')
     .execute();
-  return rows
-    .map((r) => ({
-      orderNumber: r.order_number,
-      status: r.status,
-      amount: toSafeInt(r.amount),
-      credits: toSafeInt(r.n ?? 0),
-      creditedAmount: toSafeInt(r.total ?? 0),
-    }))
-    .filter((r) =>
-      creditedStatuses.includes(r.status)
-        ? r.credits !== 1 || r.creditedAmount !== r.amount
-        : r.credits !== 0,
-    );
+  return rows.map((r) => ({
+    orderNumber: r.order_number,
+    status: r.status,
+    amount: toSafeInt(r.amount),
+    credits: toSafeInt(r.n ?? 0),
+    creditedAmount: toSafeInt(r.total ?? 0),
+  }));
 }
