@@ -188,4 +188,23 @@ forEachDatabase('the seed flow', (h) => {
     expect(await h().balanceOf('test_user')).toBe(70000);
     await h().expectLedgerConsistent();
   });
+
+  it("counts only the KST day's orders in the summary's today", async () => {
+    type Totals = Record<string, { count: number; amount: number }>;
+    const before = (await h().api('GET', '/admin/summary')).body.summary as { total: Totals };
+    h().clock.advance(24 * 60 * 60_000);
+    expect((await h().deposit('test_user', '홍길동', 12000)).status).toBe(200);
+    const after = (await h().api('GET', '/admin/summary')).body.summary as { total: Totals; today: Totals };
+    expect(after.today).toEqual({
+      대기중: { count: 1, amount: 12000 },
+      매칭완료: { count: 0, amount: 0 },
+      완료: { count: 0, amount: 0 },
+      취소됨: { count: 0, amount: 0 },
+    });
+    const pendingBefore = before.total.대기중 ?? { count: 0, amount: 0 };
+    expect(after.total).toEqual({
+      ...before.total,
+      대기중: { count: pendingBefore.count + 1, amount: pendingBefore.amount + 12000 },
+    });
+  });
 });

@@ -109,7 +109,7 @@ export interface Summary {
 
 async function totals(deps: Deps, sinceMs: number | undefined) {
   const out = Object.fromEntries(ORDER_STATUSES.map((s) => [s, { count: 0, amount: 0 }])) as Summary['total'];
-  for (const row of await totalsByStatus(deps.db.kysely, sinceMs))
+  for (const row of await totalsByStatus(deps.db, sinceMs))
     out[row.status] = { count: row.count, amount: row.amount };
   return out;
 }

@@ -1,4 +1,5 @@
-import type { Kysely, Updateable } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
+import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
@@ -500,16 +501,32 @@ export interface StatusTotals {
   amount: number;
 }
 
-export async function totalsByStatus(
-  db: Kysely<Database>,
-  sinceMs: number | undefined,
-): Promise<StatusTotals[]> {
-  const rows = await db
-    .selectFrom('orders')
-    .select((eb) => ['status', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
-    .$if(sinceMs !== undefined, (q) => q.where('created_at', '>=', sinceMs as number))
-    .groupBy('status')
-    .execute();
+/**
+ * Count and sum per status, of every order or of those created since `sinceMs` (a day). MariaDB
+ * and MySQL would walk a (status, …) index to skip sorting the groups and fetch every row through
+ * it, in either case: at 1M orders 5.8 s for the totals and 4.4–5.9 s for a day, past
+ * DB_QUERY_TIMEOUT_MS. Told to scan the table (1.5–2 s) and to range over created_at (0.3 s), they
+ * stay inside it; the others choose those plans themselves.
+ */
+export async function totalsByStatus(db: Db, sinceMs: number | undefined): Promise<StatusTotals[]> {
+  type Row = { status: OrderStatus; n: unknown; total: unknown };
+  let rows: Row[];
+  if (db.dialect === 'mysql') {
+    const query =
+      sinceMs === undefined
+        ? sql<Row>`select status, count(*) as n, sum(amount) as total from orders
+            ignore index for group by (orders_status_id_idx, orders_status_expires_idx) group by status`
+        : sql<Row>`select status, count(*) as n, sum(amount) as total from orders
+            force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
+    rows = (await query.execute(db.kysely)).rows;
+  } else {
+    rows = await db.kysely
+      .selectFrom('orders')
+      .select((eb) => ['status', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
+      .$if(sinceMs !== undefined, (q) => q.where('created_at', '>=', sinceMs as number))
+      .groupBy('status')
+      .execute();
+  }
   return rows.map((r) => ({ status: r.status, count: toSafeInt(r.n), amount: toSafeInt(r.total ?? 0) }));
 }
 
