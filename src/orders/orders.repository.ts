@@ -512,12 +512,11 @@ export async function totalsByStatus(db: Db, sinceMs: number | undefined): Promi
   type Row = { status: OrderStatus; n: unknown; total: unknown };
   let rows: Row[];
   if (db.dialect === 'mysql') {
+    const totals = sql.raw('select status, count(*) as n, sum(amount) as total from orders');
     const query =
       sinceMs === undefined
-        ? sql<Row>`select status, count(*) as n, sum(amount) as total from orders
-            ignore index for group by (orders_status_id_idx, orders_status_expires_idx) group by status`
-        : sql<Row>`select status, count(*) as n, sum(amount) as total from orders
-            force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
+        ? sql<Row>`${totals} ignore index for group by (orders_status_id_idx, orders_status_expires_idx) group by status`
+        : sql<Row>`${totals} force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
     rows = (await query.execute(db.kysely)).rows;
   } else {
     rows = await db.kysely
