@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { type StatusTotals, totalsByStatus } from '../src/orders/orders.repository.js';
 import { forEachDatabase } from './support/harness.js';
 
 const KST_DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -206,5 +207,12 @@ forEachDatabase('the seed flow', (h) => {
       ...before.total,
       대기중: { count: pendingBefore.count + 1, amount: pendingBefore.amount + 12000 },
     });
+  });
+
+  it('sums the all-time totals the same when it reads them one id at a time', async () => {
+    const byStatus = (totals: StatusTotals[]) => [...totals].sort((a, b) => a.status.localeCompare(b.status));
+    const whole = await totalsByStatus(h().db, undefined);
+    expect(whole.reduce((n, t) => n + t.count, 0)).toBeGreaterThan(3);
+    expect(byStatus(await totalsByStatus(h().db, undefined, 1))).toEqual(byStatus(whole));
   });
 });

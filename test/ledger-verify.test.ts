@@ -25,8 +25,8 @@ async function verifyCorrupted(h: Harness, corrupt: (db: Kysely<Database>) => Pr
     .execute(async (trx) => {
       await corrupt(trx);
       report = await verifyLedger({ ...h.db, kysely: trx });
-      // Read one id at a time, the check must find the same: no window loses or repeats a row.
-      expect(await verifyLedger({ ...h.db, kysely: trx }, { windowIds: 1 })).toEqual(report);
+      // Read one id at a time, the check must find the same: no span loses or repeats a row.
+      expect(await verifyLedger({ ...h.db, kysely: trx }, { spanIds: 1 })).toEqual(report);
       throw new Rollback();
     })
     .catch((err: unknown) => {

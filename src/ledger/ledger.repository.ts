@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { IdSpan } from '../db/id-spans.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
@@ -35,38 +36,21 @@ export interface BalanceMismatch {
   ledgerSum: number;
 }
 
-/** Ids `after < id <= upTo`: the check walks a table in windows, so no statement reads it whole. */
-export interface IdWindow {
-  after: number;
-  upTo: number;
-}
-
-export async function maxIdOf(db: Kysely<Database>, table: 'users' | 'orders'): Promise<number> {
-  const row = await db
-    .selectFrom(table)
-    .select((eb) => eb.fn.max('id').as('max'))
-    .executeTakeFirst();
-  return toSafeInt(row?.max ?? 0);
-}
-
-/** Users of the window whose balance differs from the sum of their ledger rows, or is negative. */
-export async function findBalanceMismatches(
-  db: Kysely<Database>,
-  window: IdWindow,
-): Promise<BalanceMismatch[]> {
+/** Users of the span whose balance differs from the sum of their ledger rows, or is negative. */
+export async function findBalanceMismatches(db: Kysely<Database>, span: IdSpan): Promise<BalanceMismatch[]> {
   const sums = db
     .selectFrom('ledger_entries')
     .select((eb) => ['user_id', eb.fn.sum('amount').as('total')])
-    .where('user_id', '>', window.after)
-    .where('user_id', '<=', window.upTo)
+    .where('user_id', '>', span.after)
+    .where('user_id', '<=', span.upTo)
     .groupBy('user_id')
     .as('s');
   const rows = await db
     .selectFrom('users')
     .leftJoin(sums, 's.user_id', 'users.id')
     .select(['users.username', 'users.balance', 's.total'])
-    .where('users.id', '>', window.after)
-    .where('users.id', '<=', window.upTo)
+    .where('users.id', '>', span.after)
+    .where('users.id', '<=', span.upTo)
     .where((eb) =>
       eb.or([
         eb('users.balance', '<', 0),
@@ -92,20 +76,20 @@ export interface OrderLedgerMismatch {
 }
 
 /**
- * Orders of the window whose ledger rows disagree with their state: credited states carry exactly
+ * Orders of the span whose ledger rows disagree with their state: credited states carry exactly
  * one credit of the order's amount, others none.
  */
 export async function findOrderLedgerMismatches(
   db: Kysely<Database>,
   creditedStatuses: readonly string[],
-  window: IdWindow,
+  span: IdSpan,
 ): Promise<OrderLedgerMismatch[]> {
   const credits = db
     .selectFrom('ledger_entries')
     .select((eb) => ['order_id', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
     .where('reason', '=', 'deposit')
-    .where('order_id', '>', window.after)
-    .where('order_id', '<=', window.upTo)
+    .where('order_id', '>', span.after)
+    .where('order_id', '<=', span.upTo)
     .groupBy('order_id')
     .as('c');
   const credited = [...creditedStatuses] as never[];
@@ -113,8 +97,8 @@ export async function findOrderLedgerMismatches(
     .selectFrom('orders')
     .leftJoin(credits, 'c.order_id', 'orders.id')
     .select(['orders.order_number', 'orders.status', 'orders.amount', 'c.n', 'c.total'])
-    .where('orders.id', '>', window.after)
-    .where('orders.id', '<=', window.upTo)
+    .where('orders.id', '>', span.after)
+    .where('orders.id', '<=', span.upTo)
     .where((eb) =>
       eb.or([
         eb.and([

@@ -1,16 +1,15 @@
 import type { Db } from '../db/connect.js';
+import { idSpans } from '../db/id-spans.js';
 import { CREDITED_STATUSES } from '../domain/order.js';
 import {
   type BalanceMismatch,
   findBalanceMismatches,
   findOrderLedgerMismatches,
-  type IdWindow,
-  maxIdOf,
   type OrderLedgerMismatch,
 } from './ledger.repository.js';
 
 /** Rows one statement of the check reads at most; keeps each well inside DB_QUERY_TIMEOUT_MS. */
-const WINDOW_IDS = 5000;
+const SPAN_IDS = 5000;
 
 export interface VerifyReport {
   ok: boolean;
@@ -21,21 +20,17 @@ export interface VerifyReport {
 /**
  * The ledger invariants, checked from the data rather than trusted from the code: every balance
  * equals the sum of its ledger rows and is not negative; every matched or completed order has
- * exactly one credit of its own amount; no other order has any. Tables are read in id windows, each
- * statement comparing a window's rows with their ledger rows, so a large database costs many short
+ * exactly one credit of its own amount; no other order has any. Tables are read in id spans, each
+ * statement comparing a span's rows with their ledger rows, so a large database costs many short
  * statements rather than one long one, and only mismatches leave the database. Rows created after
  * the check started are left to the next one.
  */
-export async function verifyLedger(db: Db, { windowIds = WINDOW_IDS } = {}): Promise<VerifyReport> {
+export async function verifyLedger(db: Db, { spanIds = SPAN_IDS } = {}): Promise<VerifyReport> {
   const balances: BalanceMismatch[] = [];
-  for (const window of windowsUpTo(await maxIdOf(db.kysely, 'users'), windowIds))
-    balances.push(...(await findBalanceMismatches(db.kysely, window)));
+  for await (const span of idSpans(db.kysely, 'users', spanIds))
+    balances.push(...(await findBalanceMismatches(db.kysely, span)));
   const orders: OrderLedgerMismatch[] = [];
-  for (const window of windowsUpTo(await maxIdOf(db.kysely, 'orders'), windowIds))
-    orders.push(...(await findOrderLedgerMismatches(db.kysely, CREDITED_STATUSES, window)));
+  for await (const span of idSpans(db.kysely, 'orders', spanIds))
+    orders.push(...(await findOrderLedgerMismatches(db.kysely, CREDITED_STATUSES, span)));
   return { ok: balances.length === 0 && orders.length === 0, balances, orders };
-}
-
-function* windowsUpTo(maxId: number, size: number): Generator<IdWindow> {
-  for (let after = 0; after < maxId; after += size) yield { after, upTo: after + size };
 }
