@@ -529,9 +529,11 @@ async function totalsQuery(db: Db, where: { span?: IdSpan; sinceMs?: number }): 
   const { span, sinceMs } = where;
   if (db.dialect === 'mysql') {
     const totals = sql.raw('select status, count(*) as n, sum(amount) as total from orders');
+    const noStatusWalk = sql.raw(
+      'ignore index for group by (orders_status_id_idx, orders_status_expires_idx)',
+    );
     const query = span
-      ? sql<TotalsRow>`${totals} ignore index for group by (orders_status_id_idx, orders_status_expires_idx)
-          where id > ${span.after} and id <= ${span.upTo} group by status`
+      ? sql<TotalsRow>`${totals} ${noStatusWalk} where id > ${span.after} and id <= ${span.upTo} group by status`
       : sql<TotalsRow>`${totals} force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
     return (await query.execute(db.kysely)).rows;
   }
