@@ -537,13 +537,13 @@ async function totalsQuery(db: Db, where: { span?: IdSpan; sinceMs?: number }): 
       : sql<TotalsRow>`${totals} force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
     return (await query.execute(db.kysely)).rows;
   }
-  return db.kysely
+  let query = db.kysely
     .selectFrom('orders')
     .select((eb) => ['status', eb.fn.countAll().as('n'), eb.fn.sum('amount').as('total')])
-    .$if(span !== undefined, (q) => q.where('id', '>', span?.after ?? 0).where('id', '<=', span?.upTo ?? 0))
-    .$if(sinceMs !== undefined, (q) => q.where('created_at', '>=', sinceMs ?? 0))
-    .groupBy('status')
-    .execute();
+    .groupBy('status');
+  if (span) query = query.where('id', '>', span.after).where('id', '<=', span.upTo);
+  if (sinceMs !== undefined) query = query.where('created_at', '>=', sinceMs);
+  return query.execute();
 }
 
 function sumTotals(rows: TotalsRow[]): StatusTotals[] {
