@@ -1,8 +1,10 @@
-import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from './connect.js';
+import { connect, type Db } from './connect.js';
 import { migrateToLatest } from './migrations.js';
-import { prepared, preparedShapes } from './prepared.js';
+import { inlinedInteger, prepared, preparedShapes } from './prepared.js';
+import type { Database } from './schema.js';
 
 describe('prepared queries', () => {
   const db = connect('sqlite::memory:');
@@ -77,5 +79,60 @@ describe('prepared queries', () => {
       'lee',
       'park',
     ]);
+  });
+});
+
+describe('inlined integers', () => {
+  const statements: string[] = [];
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+    log: (event) => statements.push(event.query.sql),
+  });
+  const db: Db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  beforeAll(async () => {
+    await migrateToLatest(db);
+    for (const [i, username] of ['kim', 'lee', 'park'].entries())
+      await kysely.insertInto('users').values({ username, created_at: i, updated_at: i }).execute();
+  });
+  afterAll(() => db.close());
+
+  const newest = prepared((k, p: { limit: number; before: number }) =>
+    k
+      .selectFrom('users')
+      .select('username')
+      .where('created_at', '<', p.before)
+      .orderBy('created_at', 'desc')
+      .limit(inlinedInteger(p.limit)),
+  );
+
+  it('writes each call’s number into the text and binds the rest', async () => {
+    statements.length = 0;
+    expect((await newest(kysely, { limit: 1, before: 9 })).rows).toEqual([{ username: 'park' }]);
+    expect((await newest(kysely, { limit: 2, before: 2 })).rows).toEqual([
+      { username: 'lee' },
+      { username: 'kim' },
+    ]);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/ limit 1$/);
+    expect(statements[1]).toMatch(/ limit 2$/);
+    expect(statements.join()).not.toMatch(/limit \?/);
+  });
+
+  it('writes the number when the query is built for a database with plugins', async () => {
+    const plain = kysely.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => args.result,
+    });
+    statements.length = 0;
+    expect((await newest(plain, { limit: 3, before: 9 })).rows).toHaveLength(3);
+    expect(statements[0]).toMatch(/ limit 3$/);
+  });
+
+  it('refuses anything but a whole number, before the database sees it', () => {
+    statements.length = 0;
+    for (const limit of [1.5, Number.NaN, 2 ** 53, '1; drop table users' as unknown as number])
+      expect(() => newest(kysely, { limit, before: 9 })).toThrow(/whole number/);
+    expect(() => inlinedInteger(0.5)).toThrow(/whole number/);
+    expect(statements).toEqual([]);
   });
 });

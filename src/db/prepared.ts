@@ -1,16 +1,41 @@
-import type { DialectAdapter } from 'kysely';
-import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, type QueryResult } from 'kysely';
+import type { DialectAdapter, RawBuilder } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, type QueryResult, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 type Binding = { name: string } | { value: unknown };
 
 interface Compiled {
-  sql: string;
+  /** The SQL text around its inlined integers: one more piece than `inlined` has names. */
+  pieces: string[];
+  /** The parameters written into the text, in order. */
+  inlined: string[];
   bindings: Binding[];
 }
 
 const MARK = '\u0000param:';
+const INLINE_MARK = '\u0000inline:';
 const markOf = (name: string) => `${MARK}${name}\u0000`;
+const INLINED = new RegExp(`${INLINE_MARK}([^\u0000]*)\u0000`);
+
+function integerText(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new TypeError(`an inlined value must be a whole number (got ${String(value)})`);
+  return String(value);
+}
+
+/**
+ * A whole number written into the SQL text instead of bound, for LIMIT. SQLite's planner reads the
+ * value bound to `LIMIT ?`, so it marks the statement to be parsed and planned again whenever that
+ * value is bound, which is every time it runs: a page of history cost twice what it does with the
+ * number in the text. Each distinct number makes its own statement text, prepared once.
+ */
+export function inlinedInteger(value: number): RawBuilder<number> {
+  const given: unknown = value;
+  // While a prepared query is compiled, its parameters are markers: the number comes per call.
+  if (typeof given === 'string' && given.startsWith(MARK))
+    return sql.raw<number>(INLINE_MARK + given.slice(MARK.length));
+  return sql.raw<number>(integerText(given));
+}
 
 function compile<P extends object>(
   db: Kysely<Database>,
@@ -25,14 +50,29 @@ function compile<P extends object>(
     if (typeof value === 'string' && value.startsWith(MARK)) return { name: value.slice(MARK.length, -1) };
     return { value };
   });
-  return { sql: query.sql, bindings };
+  // split() with a capturing group alternates text and the names between the markers.
+  const split = query.sql.split(INLINED);
+  return {
+    pieces: split.filter((_, i) => i % 2 === 0),
+    inlined: split.filter((_, i) => i % 2 === 1),
+    bindings,
+  };
+}
+
+function sqlFor(compiled: Compiled, values: Record<string, unknown>): string {
+  const { pieces, inlined } = compiled;
+  let text = pieces[0] ?? '';
+  for (let i = 0; i < inlined.length; i++)
+    text += integerText(values[inlined[i] as string]) + (pieces[i + 1] ?? '');
+  return text;
 }
 
 /**
  * A query built and compiled once per database dialect; each call only binds its parameters.
  * Building and compiling a Kysely query costs several times what SQLite takes to run a small one,
  * and the hot paths run the same few shapes over and over. `build` must not branch on the values
- * of `params` (they are markers while it runs), and must pass each one as a bound value.
+ * of `params` (they are markers while it runs), and must pass each one as a bound value or
+ * through `inlinedInteger`.
  */
 export function prepared<P extends object, R>(build: (db: Kysely<Database>, params: P) => Compilable<R>) {
   const byAdapter = new WeakMap<DialectAdapter, Compiled>();
@@ -49,7 +89,7 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
     }
     const values = params as Record<string, unknown>;
     const parameters = compiled.bindings.map((b) => ('name' in b ? values[b.name] : b.value));
-    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+    return db.executeQuery<R>(CompiledQuery.raw(sqlFor(compiled, values), parameters));
   };
 }
 

@@ -2,7 +2,7 @@ import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { type IdSpan, idSpans } from '../db/id-spans.js';
-import { prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
+import { inlinedInteger, prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
@@ -305,7 +305,7 @@ const rangeQuery = preparedShapes(
       .$if(shape.minId, (q) => q.where('id', '>=', p.minId))
       .$if(shape.maxId, (q) => q.where('id', '<=', p.maxId))
       .orderBy('id', 'desc')
-      .limit(p.limit),
+      .limit(inlinedInteger(p.limit)),
 );
 
 /**
@@ -353,7 +353,7 @@ const historyQuery = preparedShapes(
         .where('user_id', '=', p.userId)
         .$if(paged, (q) => q.where('id', '<', p.beforeId))
         .orderBy('id', 'desc')
-        .limit(p.limit),
+        .limit(inlinedInteger(p.limit)),
 );
 
 /** A user's orders newest first, keyset-paged on the id: the (user_id, id) index, read backwards. */
@@ -392,7 +392,7 @@ const windowQuery = preparedShapes(
             .select('id')
             .$if(from, (q) => q.where('created_at', '>=', p.fromMs))
             .$if(to, (q) => q.where('created_at', '<', p.toMs))
-            .limit(p.cap)
+            .limit(inlinedInteger(p.cap))
             .as('w'),
         )
         .select((eb) => [eb.fn.min('w.id').as('lo'), eb.fn.max('w.id').as('hi'), eb.fn.countAll().as('n')]),
@@ -570,7 +570,7 @@ export async function findExpiredPending(
     // a run of failing exclusions never keeps the orders behind them from expiring.
     .where((eb) => eb.or([eb('orders.claimed_until', 'is', null), eb('orders.claimed_until', '<', nowMs)]))
     .orderBy('orders.expires_at')
-    .limit(limit)
+    .limit(inlinedInteger(limit))
     .execute();
   return rows.map((row) => toOrder(row));
 }

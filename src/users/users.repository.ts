@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { prepared, returnsWhatItWrites } from '../db/prepared.js';
+import { inlinedInteger, prepared, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, UserRow } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
 import { toSafeInt } from '../db/values.js';
@@ -108,7 +108,7 @@ export async function listUsers(
     .selectAll()
     .$if(beforeId !== undefined, (q) => q.where('id', '<', beforeId as number))
     .orderBy('id', 'desc')
-    .limit(limit)
+    .limit(inlinedInteger(limit))
     .execute();
   return rows.map(toUser);
 }
