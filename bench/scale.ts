@@ -183,7 +183,8 @@ async function runDatabase(database: Dialect, secrets: Secrets, entry: string[])
       const t0 = performance.now();
       const seed = { users, mix: 'history', spacingMs: HISTORY_SPACING_MS, nowMs, baseMs } as const;
       await seedOrders(db, { ...seed, from: seeded, count: size - seeded });
-      // The service never runs ANALYZE on SQLite; MariaDB and PostgreSQL keep statistics by themselves.
+      // SQLite gathers its statistics when the service opens it (src/db/connect.ts); MariaDB and
+      // PostgreSQL keep theirs by themselves.
       if (database !== 'sqlite') await analyze(db);
       seeding.push({ size, seconds: round1((performance.now() - t0) / 1000) });
       log(`[scale] ${database}: ${size} orders (${size - seeded} seeded in ${seeding.at(-1)?.seconds} s)`);
