@@ -86,7 +86,9 @@ describe('inlined integers', () => {
   const statements: string[] = [];
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
-    log: (event) => statements.push(event.query.sql),
+    log: (event) => {
+      statements.push(event.query.sql);
+    },
   });
   const db: Db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   beforeAll(async () => {
