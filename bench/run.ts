@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { connect, type Dialect } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import type { Child } from './lib/child.js';
-import { peakRssMiB } from './lib/child.js';
+import { cpuSeconds, peakRssMiB } from './lib/child.js';
 import { createDatabase, reachable, serverInfo } from './lib/databases.js';
 import { type LoadResult, type RequestSpec, runLoad } from './lib/load.js';
 import { parseOptions } from './lib/options.js';
@@ -39,6 +39,8 @@ interface Row extends Scenario {
   warmup?: LoadResult;
   /** Peak RSS (VmHWM) of the service process, which is started anew for every scenario. */
   peakRssMiB?: number;
+  /** The service's CPU time (all its threads, user and system) per answer of the measured run. */
+  cpuUsPerRequest?: number;
   /** Webhook scenarios: orders found matched afterwards (each 2xx delivery must have matched one). */
   matched?: number;
   /** Deposit scenarios: orders the stand-in registered meanwhile (each 2xx deposit must have one). */
@@ -149,7 +151,11 @@ async function runScenario(
     const registeredBefore = await registeredAt(stub);
     const load = { url: service.url, connections: scenario.connections, next: prepared.next };
     if (options.warmupS > 0) row.warmup = await runLoad({ ...load, durationS: options.warmupS });
+    const cpuBefore = cpuSeconds(service.pid);
     row.result = await runLoad({ ...load, durationS: options.durationS });
+    const cpuAfter = cpuSeconds(service.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined && row.result.responses > 0)
+      row.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1e6) / row.result.responses);
     const probeFailure = await probe(service.url, prepared.next());
     row.peakRssMiB = peakRssMiB(service.pid);
     if (!service.alive()) throw new Error(`the service exited during the run:\n${service.tail()}`);
@@ -186,6 +192,7 @@ function table(rows: Row[]): string {
     'p50 ms',
     'p99 ms',
     'errors',
+    'CPU µs/req',
     'peak RSS MiB',
     'note',
   ];
@@ -198,10 +205,11 @@ function table(rows: Row[]): string {
     r.result?.p50Ms,
     r.result?.p99Ms,
     r.result && r.result.non2xx + r.result.socketErrors,
+    r.cpuUsPerRequest,
     r.peakRssMiB,
     note(r),
   ]);
-  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, false]);
+  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, true, false]);
 }
 
 async function main(): Promise<number> {
@@ -233,7 +241,7 @@ async function main(): Promise<number> {
         const row = await runScenario(database, scenario, stub, { secrets, entry });
         rows.push(row);
         log(
-          `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms`}`,
+          `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms, ${row.cpuUsPerRequest} µs CPU/req`}`,
         );
       }
     }
