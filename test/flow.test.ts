@@ -14,6 +14,15 @@ forEachDatabase('the seed flow', (h) => {
     });
   });
 
+  it('shows a new user an empty history, and answers 404 for a user who does not exist', async () => {
+    const empty = await h().api('GET', '/transaction-history/test_user');
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ status: 'success', transactions: [], next_cursor: null });
+    const unknown = await h().api('GET', '/transaction-history/test_nobody');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ status: 'fail', code: 'user_not_found' });
+  });
+
   let orderNumber = '';
 
   it('accepts a deposit request and registers it with Payaction', async () => {
