@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { CompiledQuery, type KyselyPlugin, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { totalsByStatus } from '../orders/orders.repository.js';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrations.js';
 
@@ -35,6 +36,57 @@ describe('SQLite planner statistics', () => {
       expect(await count(reopened, 'sqlite_stat4')).toBe(0);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('reads a day’s totals through the created_at index, not through every order', async () => {
+    const url = `sqlite:${join(dir, 'today.db')}`;
+    const seeding = connect(url);
+    await migrateToLatest(seeding);
+    const user = await seeding.kysely
+      .insertInto('users')
+      .values({ username: 'kim', created_at: 0, updated_at: 0 })
+      .executeTakeFirstOrThrow();
+    const orders = Array.from({ length: 2000 }, (_, i) => ({
+      order_number: `N${i}`,
+      user_id: Number(user.insertId),
+      billing_name: '홍길동',
+      amount: 1000,
+      status: i % 2 ? ('matched' as const) : ('completed' as const),
+      created_at: i,
+      updated_at: i,
+      expires_at: i,
+    }));
+    for (let i = 0; i < orders.length; i += 200)
+      await seeding.kysely
+        .insertInto('orders')
+        .values(orders.slice(i, i + 200))
+        .execute();
+    await seeding.close();
+
+    // Opened again, with the statistics the service plans with.
+    const db = connect(url);
+    try {
+      const seen: CompiledQuery[] = [];
+      const recorder: KyselyPlugin = {
+        transformQuery: (args) => {
+          seen.push(db.kysely.getExecutor().compileQuery(args.node, args.queryId));
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      };
+      const totals = await totalsByStatus({ ...db, kysely: db.kysely.withPlugin(recorder) }, 1990);
+      expect(totals.reduce((n, t) => n + t.count, 0)).toBe(10);
+      const [query] = seen;
+      if (!query) throw new Error('no query ran');
+      const plan = await db.kysely.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+      );
+      expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(
+        /USING INDEX orders_created_at_idx \(created_at>\?\)/,
+      );
+    } finally {
+      await db.close();
     }
   });
 });

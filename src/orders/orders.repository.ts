@@ -512,6 +512,7 @@ type TotalsRow = { status: OrderStatus; n: unknown; total: unknown };
  * MariaDB and MySQL would walk a (status, …) index to skip sorting the groups and fetch every row
  * through it: at 1M orders 5.8 s for the totals and 4.4–5.9 s for a day, past DB_QUERY_TIMEOUT_MS.
  * Told not to, and to range over created_at for a day, they take 1.4–2.6 s and 0.16–0.29 s.
+ * SQLite is told to range over created_at for a day too.
  */
 export async function totalsByStatus(
   db: Db,
@@ -535,6 +536,13 @@ async function totalsQuery(db: Db, where: { span?: IdSpan; sinceMs?: number }): 
     const query = span
       ? sql<TotalsRow>`${totals} ${noStatusWalk} where id > ${span.after} and id <= ${span.upTo} group by status`
       : sql<TotalsRow>`${totals} force index (orders_created_at_idx) where created_at >= ${sinceMs} group by status`;
+    return (await query.execute(db.kysely)).rows;
+  }
+  if (db.dialect === 'sqlite' && sinceMs !== undefined) {
+    // Without key samples (connect.ts) SQLite guesses that a quarter of the orders are that recent
+    // and walks a (status, …) index through all of them: at 1M orders 320 ms instead of 1 ms.
+    const query = sql<TotalsRow>`select status, count(*) as n, sum(amount) as total from orders
+      indexed by orders_created_at_idx where created_at >= ${sinceMs} group by status`;
     return (await query.execute(db.kysely)).rows;
   }
   let query = db.kysely
