@@ -144,7 +144,7 @@ const brief = (sql: string) =>
 
 function markdown(dialect: Dialect, version: string, results: { name: string; plans: Plan[] }[]): string {
   const out = [
-    `Plans on ${version}, ${ORDERS.toLocaleString('en')} orders over ${USERS.toLocaleString('en')} users${dialect === 'sqlite' ? ' (no ANALYZE: the service never runs it)' : ', after ANALYZE'}.`,
+    `Plans on ${version}, ${ORDERS.toLocaleString('en')} orders over ${USERS.toLocaleString('en')} users${dialect === 'sqlite' ? ', with the statistics the service gathers when it opens the database' : ', after ANALYZE'}.`,
     '',
   ];
   out.push('| query | indexes used | warnings |', '|---|---|---|');
@@ -162,7 +162,7 @@ function markdown(dialect: Dialect, version: string, results: { name: string; pl
 
 async function explainOn(dialect: Dialect): Promise<{ text: string; warnings: string[] }> {
   const target = await createDatabase(dialect);
-  const db = connect(target.url);
+  let db = connect(target.url);
   try {
     await migrateToLatest(db);
     const nowMs = Date.now();
@@ -181,6 +181,11 @@ async function explainOn(dialect: Dialect): Promise<{ text: string; warnings: st
     };
     await seedOrders(db, seed);
     if (dialect !== 'sqlite') await analyze(db);
+    else {
+      // Opened again, SQLite gathers its statistics as the service does when it starts.
+      await db.close();
+      db = connect(target.url);
+    }
     const results: { name: string; plans: Plan[] }[] = [];
     for (const c of CASES) {
       const recorder = new QueryRecorder(db);
