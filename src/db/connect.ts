@@ -135,6 +135,10 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
+  // Savepoints (a group commit's units) keep the pages they change in a sub-journal, only to roll a
+  // unit back inside its transaction; in a file that was a write() per page, 17% of a webhook's CPU.
+  // The WAL alone makes commits durable, so the sub-journal needs no disk.
+  database.pragma('temp_store = MEMORY');
   gatherPlannerStatistics(database);
   cachePreparedStatements(database);
   return new Kysely<Database>({ dialect: new DurableSqliteDialect(database) });

@@ -10,9 +10,25 @@ import { migrateToLatest } from './migrations.js';
 const count = async (db: ReturnType<typeof connect>, table: string) =>
   (await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db.kysely)).rows[0]?.n;
 
-describe('SQLite planner statistics', () => {
+describe('SQLite connection settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-stats-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits durably, checks foreign keys, and keeps savepoint journals in memory', async () => {
+    const db = connect(`sqlite:${join(dir, 'settings.db')}`);
+    try {
+      const pragma = async (name: string) =>
+        Object.values(
+          (await sql<Record<string, unknown>>`pragma ${sql.raw(name)}`.execute(db.kysely)).rows[0] ?? {},
+        )[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(2); // FULL: every commit fsynced
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('temp_store')).toBe(2); // MEMORY
+    } finally {
+      await db.close();
+    }
+  });
 
   it('keeps the row counts per index and drops the samples of key values when it opens', async () => {
     const url = `sqlite:${join(dir, 'stats.db')}`;
