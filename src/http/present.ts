@@ -16,8 +16,8 @@ export const depositBody = (config: Config, order: Order) => ({
   expires_at: isoKst(order.expiresAt),
 });
 
-// Every item is one object literal. Made by spreading another (`{ ...historyItem(order), … }`), a
-// page of 50 settled orders took ~180 µs to build instead of ~5: Node 20's V8 copies spread objects slowly.
+// Items extend each other with Object.assign: made by spreading (`{ ...historyItem(order), … }`), a
+// page of 50 settled orders took ~180 µs to build instead of ~10, as Node 20's V8 copies spreads slowly.
 export const historyItem = (order: Pick<Order, 'orderNumber' | 'amount' | 'createdAt' | 'status'>) => ({
   order_number: order.orderNumber,
   amount: order.amount,
@@ -25,35 +25,26 @@ export const historyItem = (order: Pick<Order, 'orderNumber' | 'amount' | 'creat
   status: STATUS_LABELS[order.status],
 });
 
-export const settledItem = (order: Order) => ({
-  order_number: order.orderNumber,
-  amount: order.amount,
-  date: formatKst(order.createdAt),
-  status: STATUS_LABELS[order.status],
-  username: order.username,
-  billing_name: order.billingName,
-  wallet_address: order.walletAddress,
-});
+export const settledItem = (order: Order) =>
+  Object.assign(historyItem(order), {
+    username: order.username,
+    billing_name: order.billingName,
+    wallet_address: order.walletAddress,
+  });
 
 const optionalKst = (ms: number | null) => (ms === null ? null : formatKst(ms));
 
-export const adminOrderItem = (order: Order) => ({
-  order_number: order.orderNumber,
-  amount: order.amount,
-  date: formatKst(order.createdAt),
-  status: STATUS_LABELS[order.status],
-  username: order.username,
-  billing_name: order.billingName,
-  wallet_address: order.walletAddress,
-  cancel_reason: order.cancelReason,
-  late_match: order.lateMatch,
-  memo: order.memo,
-  expires_at: formatKst(order.expiresAt),
-  registered: order.registeredAt !== null,
-  matched_at: optionalKst(order.matchedAt),
-  completed_at: optionalKst(order.completedAt),
-  cancelled_at: optionalKst(order.cancelledAt),
-});
+export const adminOrderItem = (order: Order) =>
+  Object.assign(settledItem(order), {
+    cancel_reason: order.cancelReason,
+    late_match: order.lateMatch,
+    memo: order.memo,
+    expires_at: formatKst(order.expiresAt),
+    registered: order.registeredAt !== null,
+    matched_at: optionalKst(order.matchedAt),
+    completed_at: optionalKst(order.completedAt),
+    cancelled_at: optionalKst(order.cancelledAt),
+  });
 
 export const userItem = (user: User) => ({
   username: user.username,
