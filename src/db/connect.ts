@@ -114,7 +114,7 @@ function cachePreparedStatements(database: SQLite.Database): void {
  * Lets the planner use statistics it gathers itself (cheap, and it keeps plans stable as data
  * grows): ANALYZE's row counts per index, without its samples of key values (`sqlite_stat4`).
  * With samples, SQLite plans a statement again whenever a value compared with a sampled column is
- * bound — every run of most of the service's queries: a page of history cost half again as much.
+ * bound — every run of most of the service's queries: a page of history cost a quarter again as much.
  */
 function gatherPlannerStatistics(database: SQLite.Database): void {
   database.pragma('optimize = 0x10002');

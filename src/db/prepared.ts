@@ -26,8 +26,8 @@ function integerText(value: unknown): string {
 /**
  * A whole number written into the SQL text instead of bound, for LIMIT. SQLite's planner reads the
  * value bound to `LIMIT ?`, so it marks the statement to be parsed and planned again whenever that
- * value is bound, which is every time it runs: a page of history cost twice what it does with the
- * number in the text. Each distinct number makes its own statement text, prepared once.
+ * value is bound, which is every time it runs: a page of history cost nearly twice what it does
+ * with the number in the text. Each distinct number makes its own statement text, prepared once.
  */
 export function inlinedInteger(value: number): RawBuilder<number> {
   const given: unknown = value;
