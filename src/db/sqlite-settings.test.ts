@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, type KyselyPlugin, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { explain, QueryRecorder } from '../../bench/lib/plans.js';
 import { totalsByStatus } from '../orders/orders.repository.js';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrations.js';
@@ -83,24 +84,13 @@ describe('SQLite connection settings', () => {
     // Opened again, with the statistics the service plans with.
     const db = connect(url);
     try {
-      const seen: CompiledQuery[] = [];
-      const recorder: KyselyPlugin = {
-        transformQuery: (args) => {
-          seen.push(db.kysely.getExecutor().compileQuery(args.node, args.queryId));
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      };
+      const recorder = new QueryRecorder(db);
       const totals = await totalsByStatus({ ...db, kysely: db.kysely.withPlugin(recorder) }, 1990);
       expect(totals.reduce((n, t) => n + t.count, 0)).toBe(10);
-      const [query] = seen;
+      const [query] = recorder.queries;
       if (!query) throw new Error('no query ran');
-      const plan = await db.kysely.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-      );
-      expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(
-        /USING INDEX orders_created_at_idx \(created_at>\?\)/,
-      );
+      const plan = await explain(db, query);
+      expect(plan.lines.join(' | ')).toMatch(/USING INDEX orders_created_at_idx \(created_at>\?\)/);
     } finally {
       await db.close();
     }
