@@ -7,9 +7,10 @@ import { loadavg } from 'node:os';
 import { connect, type Dialect } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import type { Child } from './lib/child.js';
-import { cpuSeconds, peakRssMiB } from './lib/child.js';
+import { peakRssMiB } from './lib/child.js';
 import { createDatabase, reachable, serverInfo } from './lib/databases.js';
-import { type LoadResult, type RequestSpec, runLoad } from './lib/load.js';
+import { FLOOR_ENDPOINTS, FLOOR_SERVERS, type FloorRow, floorTable, measureFloor } from './lib/floor.js';
+import { type LoadResult, measureLoad, type RequestSpec } from './lib/load.js';
 import { parseOptions } from './lib/options.js';
 import {
   describeMachine,
@@ -150,12 +151,7 @@ async function runScenario(
     });
     const registeredBefore = await registeredAt(stub);
     const load = { url: service.url, connections: scenario.connections, next: prepared.next };
-    if (options.warmupS > 0) row.warmup = await runLoad({ ...load, durationS: options.warmupS });
-    const cpuBefore = cpuSeconds(service.pid);
-    row.result = await runLoad({ ...load, durationS: options.durationS });
-    const cpuAfter = cpuSeconds(service.pid);
-    if (cpuBefore !== undefined && cpuAfter !== undefined && row.result.responses > 0)
-      row.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1e6) / row.result.responses);
+    Object.assign(row, await measureLoad(service.pid, load, options));
     const probeFailure = await probe(service.url, prepared.next());
     row.peakRssMiB = peakRssMiB(service.pid);
     if (!service.alive()) throw new Error(`the service exited during the run:\n${service.tail()}`);
@@ -228,10 +224,13 @@ async function main(): Promise<number> {
   }
   const serverInfos: Record<string, Record<string, string>> = {};
   for (const d of databases) serverInfos[d] = await serverInfo(d);
-  const latencies = [...new Set(wanted.map((s) => s.payactionLatencyMs))];
+  // The floor runs with every full bench, or alone with `--only floor`.
+  const floorWanted = options.only.length === 0 || options.only.includes('floor');
+  const latencies = [...new Set([...(floorWanted ? [0] : []), ...wanted.map((s) => s.payactionLatencyMs)])];
   const stubs = new Map<number, Child>();
   for (const ms of latencies) stubs.set(ms, await startStub(secrets, ms));
   const rows: Row[] = [];
+  let floorRows: FloorRow[] = [];
   try {
     for (const database of databases) {
       for (const scenario of wanted) {
@@ -245,12 +244,41 @@ async function main(): Promise<number> {
         );
       }
     }
+    const stub = stubs.get(0);
+    if (floorWanted && stub) {
+      floorRows = await measureFloor(
+        {
+          servers: FLOOR_SERVERS,
+          endpoints: FLOOR_ENDPOINTS,
+          connections: options.connections ?? [32],
+          durationS: options.durationS,
+          warmupS: options.warmupS,
+          secrets,
+          stub,
+        },
+        log,
+      );
+    }
   } finally {
     for (const stub of stubs.values()) await stub.stop();
   }
   machine.loadAverage.end = round1(loadavg()[0] ?? 0);
   const text = table(rows);
-  process.stdout.write(`\n${text}\n\n${describeMachine(machine)}\n`);
+  const floorText = floorTable(
+    floorRows,
+    (endpoint, connections) =>
+      rows.find(
+        (r) =>
+          r.database === 'sqlite' &&
+          r.endpoint === endpoint &&
+          r.connections === connections &&
+          r.payactionLatencyMs === 0 &&
+          !r.failure,
+      )?.cpuUsPerRequest,
+  );
+  if (rows.length > 0) process.stdout.write(`\n${text}\n\n`);
+  if (floorRows.length > 0) process.stdout.write(`${floorText}\n\n`);
+  process.stdout.write(`${describeMachine(machine)}\n`);
   const seconds = Math.round((Date.now() - started.getTime()) / 1000);
   const data = {
     kind: 'bench',
@@ -260,9 +288,12 @@ async function main(): Promise<number> {
     machine,
     databases: serverInfos,
     scenarios: rows,
+    floor: floorRows,
   };
   const file = writeResults('bench', data, options.publish);
-  log(`[bench] ${rows.length} scenarios in ${seconds} s; figures in ${file}`);
+  log(
+    `[bench] ${rows.length} scenarios and ${floorRows.length} floor runs in ${seconds} s; figures in ${file}`,
+  );
   if (options.publish) {
     const versions = Object.values(serverInfos)
       .map((i) => i.version)
@@ -273,10 +304,16 @@ async function main(): Promise<number> {
         `${options.warmupS} s warm-up, service restarted per scenario, run ${options.service === 'tsx' ? 'under tsx' : 'compiled'}) on ${describeMachine(machine)}.\n` +
         `Databases: ${versions}.\n\n${text}`,
     );
+    if (floorRows.length > 0) {
+      replaceSection(
+        'bench:floor',
+        `Measured in the same run (${options.durationS} s each after ${options.warmupS} s of warm-up, the same load generator).\n\n${floorText}`,
+      );
+    }
   }
-  const failed = rows.filter((r) => r.failure);
-  if (failed.length > 0) log(`[bench] ${failed.length} scenario(s) FAILED`);
-  return failed.length > 0 || rows.length === 0 ? 1 : 0;
+  const failed = [...rows, ...floorRows].filter((r) => r.failure);
+  if (failed.length > 0) log(`[bench] ${failed.length} run(s) FAILED`);
+  return failed.length > 0 || rows.length + floorRows.length === 0 ? 1 : 0;
 }
 
 main().then(

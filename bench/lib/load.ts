@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuSeconds } from './child.js';
 
 /** One request of a load run; `undefined` from the generator means the prepared data ran out. */
 export interface RequestSpec {
@@ -115,4 +116,28 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       latencies.add(responseTime);
     });
   });
+}
+
+export interface Measured {
+  warmup?: LoadResult;
+  result: LoadResult;
+  /** The server's CPU time (all its threads, user and system) per answer of the measured run. */
+  cpuUsPerRequest?: number;
+}
+
+/** Unmeasured warm-up load, then the measured run, with the CPU time process `pid` spent on it. */
+export async function measureLoad(
+  pid: number,
+  load: Omit<LoadSpec, 'durationS'>,
+  timing: { durationS: number; warmupS: number },
+): Promise<Measured> {
+  const warmup = timing.warmupS > 0 ? await runLoad({ ...load, durationS: timing.warmupS }) : undefined;
+  const cpuBefore = cpuSeconds(pid);
+  const result = await runLoad({ ...load, durationS: timing.durationS });
+  const cpuAfter = cpuSeconds(pid);
+  const cpuUsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined && result.responses > 0
+      ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.responses)
+      : undefined;
+  return { warmup, result, cpuUsPerRequest };
 }

@@ -44,6 +44,29 @@ export function startStub(secrets: Secrets, latencyMs: number): Promise<Child> {
   });
 }
 
+/** Which HTTP layer `bench/floor-server.ts` answers with. */
+export type FloorServer = 'node:http' | 'fastify';
+
+/**
+ * The floor server (no database, no checks), with the node flags `npm start` gives the service, so
+ * that the two spend memory alike; its deposits register with the stand-in at `payactionUrl`.
+ */
+export function startFloorServer(kind: FloorServer, secrets: Secrets, payactionUrl: string): Promise<Child> {
+  return startChild({
+    name: `floor server (${kind})`,
+    args: [...startFlags(), '--import', 'tsx', 'bench/floor-server.ts'],
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FLOOR_SERVER: kind,
+      FLOOR_PAYACTION_URL: payactionUrl,
+      FLOOR_API_KEY: secrets.apiKey,
+      FLOOR_MALL_ID: secrets.mallId,
+    },
+    ready: /^floor-server (http:\/\/\S+)$/,
+  });
+}
+
 /**
  * How the service runs: `compiled` (default) is src/ compiled by tsc into node_modules/.cache, run by
  * plain node as `npm start` runs dist/; `tsx` is `node --import tsx src/main.ts`, whose module loader

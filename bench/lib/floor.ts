@@ -1,0 +1,153 @@
+import type { Child } from './child.js';
+import { peakRssMiB } from './child.js';
+import { type Measured, measureLoad, type RequestSpec } from './load.js';
+import { type Cell, markdownTable } from './report.js';
+import type { Endpoint } from './scenarios.js';
+import { seededOrderNumber } from './seed.js';
+import { type FloorServer, type Secrets, startFloorServer } from './service.js';
+import { mintUserTokens } from './tokens.js';
+
+/** The request shapes the floor server answers: a deposit, a webhook delivery, a page of history. */
+export const FLOOR_ENDPOINTS = [
+  'deposit-request',
+  'webhook',
+  'transaction-history',
+] as const satisfies Endpoint[];
+type FloorEndpoint = (typeof FLOOR_ENDPOINTS)[number];
+export const FLOOR_SERVERS: readonly FloorServer[] = ['node:http', 'fastify'];
+
+export interface FloorRow extends Partial<Measured> {
+  server: FloorServer;
+  endpoint: FloorEndpoint;
+  connections: number;
+  peakRssMiB?: number;
+  failure?: string;
+}
+
+/** Requests of the same size as the service's, with the same credentials and bodies. */
+async function floorRequests(endpoint: FloorEndpoint, secrets: Secrets): Promise<() => RequestSpec> {
+  if (endpoint === 'webhook') {
+    let k = 0;
+    return () => {
+      const n = k++;
+      const body = JSON.stringify({
+        order_number: seededOrderNumber(n),
+        order_status: '매칭완료',
+        processing_date: '2026-01-01 12:00:00',
+      });
+      const headers = {
+        'content-type': 'application/json',
+        'x-webhook-key': secrets.webhookKey,
+        'x-mall-id': secrets.mallId,
+        'x-trace-id': `bench-trace-${n}`,
+      };
+      return { method: 'POST', path: '/webhook', headers, body };
+    };
+  }
+  const username = 'bench_user_1';
+  const token = (await mintUserTokens(secrets.jwtSecret, [username])).get(username);
+  const authorization = `Bearer ${token}`;
+  if (endpoint === 'transaction-history') {
+    const spec: RequestSpec = {
+      method: 'GET',
+      path: `/transaction-history/${username}?limit=20`,
+      headers: { authorization },
+    };
+    return () => spec;
+  }
+  let k = 0;
+  return () => {
+    const n = k++;
+    const body = JSON.stringify({
+      username,
+      billing_name: `홍길동${n.toString(36)}`,
+      amount: 1000 + (n % 9000) * 10,
+    });
+    return {
+      method: 'POST',
+      path: '/deposit-request',
+      headers: { 'content-type': 'application/json', authorization },
+      body,
+    };
+  };
+}
+
+export interface FloorPlan {
+  servers: readonly FloorServer[];
+  endpoints: readonly FloorEndpoint[];
+  connections: number[];
+  durationS: number;
+  warmupS: number;
+  secrets: Secrets;
+  /** A Payaction stand-in answering at once. */
+  stub: Child;
+}
+
+/** Each floor server, started once, under the same load generator as the service. */
+export async function measureFloor(plan: FloorPlan, log: (line: string) => void): Promise<FloorRow[]> {
+  const rows: FloorRow[] = [];
+  for (const server of plan.servers) {
+    let child: Child | undefined;
+    try {
+      child = await startFloorServer(server, plan.secrets, plan.stub.url);
+      for (const endpoint of plan.endpoints) {
+        for (const connections of plan.connections) {
+          log(`[bench] floor ${server} ${endpoint}@${connections} …`);
+          const row: FloorRow = { server, endpoint, connections };
+          const next = await floorRequests(endpoint, plan.secrets);
+          Object.assign(row, await measureLoad(child.pid, { url: child.url, connections, next }, plan));
+          if (row.result && row.result.ok === 0) row.failure = 'no 2xx answer';
+          rows.push(row);
+          log(`[bench]   ${row.result?.rps} req/s, ${row.cpuUsPerRequest} µs CPU/req`);
+        }
+      }
+      for (const row of rows) if (row.server === server) row.peakRssMiB = peakRssMiB(child.pid);
+    } catch (err) {
+      rows.push({
+        server,
+        endpoint: plan.endpoints[0] ?? 'transaction-history',
+        connections: plan.connections[0] ?? 0,
+        failure: err instanceof Error ? err.message : String(err),
+      });
+    } finally {
+      await child?.stop();
+    }
+  }
+  return rows;
+}
+
+/** The service's CPU per answer for the same request and connections, when this run measured it. */
+export type ServiceCpu = (endpoint: FloorEndpoint, connections: number) => number | undefined;
+
+export function floorTable(rows: FloorRow[], serviceCpu: ServiceCpu): string {
+  const headers = [
+    'server',
+    'request',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'SQLite service CPU µs/req',
+    'service ÷ floor',
+    'note',
+  ];
+  const cells: Cell[][] = rows.map((r) => {
+    const service = serviceCpu(r.endpoint, r.connections);
+    const ratio =
+      service !== undefined && r.cpuUsPerRequest ? `${(service / r.cpuUsPerRequest).toFixed(1)}×` : undefined;
+    return [
+      r.server,
+      r.endpoint,
+      r.connections,
+      r.result?.rps,
+      r.result?.p50Ms,
+      r.result?.p99Ms,
+      r.cpuUsPerRequest,
+      service,
+      ratio,
+      r.failure ? `FAILED: ${r.failure.split('\n')[0]}` : '',
+    ];
+  });
+  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, false]);
+}
