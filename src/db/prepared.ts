@@ -1,5 +1,13 @@
-import type { DialectAdapter, RawBuilder } from 'kysely';
-import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, type QueryResult, sql } from 'kysely';
+import type { DialectAdapter, QueryId, RawBuilder, RootOperationNode } from 'kysely';
+import {
+  type Compilable,
+  type CompiledQuery,
+  createQueryId,
+  type Kysely,
+  PostgresAdapter,
+  type QueryResult,
+  sql,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 type Binding = { name: string } | { value: unknown };
@@ -10,6 +18,9 @@ interface Compiled {
   /** The parameters written into the text, in order. */
   inlined: string[];
   bindings: Binding[];
+  /** The query's tree, its values markers: only plugins read it, and queries meet none here. */
+  node: RootOperationNode;
+  queryId: QueryId;
 }
 
 const MARK = '\u0000param:';
@@ -56,6 +67,8 @@ function compile<P extends object>(
     pieces: split.filter((_, i) => i % 2 === 0),
     inlined: split.filter((_, i) => i % 2 === 1),
     bindings,
+    node: query.query,
+    queryId: createQueryId(),
   };
 }
 
@@ -89,7 +102,14 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
     }
     const values = params as Record<string, unknown>;
     const parameters = compiled.bindings.map((b) => ('name' in b ? values[b.name] : b.value));
-    return db.executeQuery<R>(CompiledQuery.raw(sqlFor(compiled, values), parameters));
+    // A plain object: CompiledQuery.raw freezes three objects and makes a query id on every call.
+    const query: CompiledQuery<R> = {
+      sql: sqlFor(compiled, values),
+      query: compiled.node,
+      parameters,
+      queryId: compiled.queryId,
+    };
+    return db.executeQuery<R>(query);
   };
 }
 
