@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { isRetryableConflict } from './errors.js';
 import type { Database } from './schema.js';
 
@@ -82,17 +82,22 @@ export class GroupCommit {
   }
 }
 
+// Compiled once: every unit of every batch runs them.
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release unit');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
+
 /** A unit inside its own savepoint, so that its failure undoes it alone; a single statement needs none. */
 async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
-  if (!unit.single) await sql`savepoint unit`.execute(trx);
+  if (!unit.single) await trx.executeQuery(SAVEPOINT);
   try {
     const value = await unit.work(trx);
-    if (!unit.single) await sql`release unit`.execute(trx);
+    if (!unit.single) await trx.executeQuery(RELEASE);
     return { ok: true, value };
   } catch (err) {
     if (!unit.single) {
-      await sql`rollback to unit`.execute(trx);
-      await sql`release unit`.execute(trx);
+      await trx.executeQuery(ROLLBACK_TO);
+      await trx.executeQuery(RELEASE);
     }
     return { ok: false, err };
   }
