@@ -2,10 +2,8 @@ import type { Child } from './child.js';
 import { peakRssMiB } from './child.js';
 import { type Measured, measureLoad, type RequestSpec } from './load.js';
 import { type Cell, markdownTable } from './report.js';
-import type { Endpoint } from './scenarios.js';
-import { seededOrderNumber } from './seed.js';
+import { depositRequests, type Endpoint, historyRequests, webhookRequests } from './scenarios.js';
 import { type FloorServer, type Secrets, startFloorServer } from './service.js';
-import { mintUserTokens } from './tokens.js';
 
 /** The request shapes the floor server answers: a deposit, a webhook delivery, a page of history. */
 export const FLOOR_ENDPOINTS = [
@@ -24,52 +22,14 @@ export interface FloorRow extends Partial<Measured> {
   failure?: string;
 }
 
-/** Requests of the same size as the service's, with the same credentials and bodies. */
-async function floorRequests(endpoint: FloorEndpoint, secrets: Secrets): Promise<() => RequestSpec> {
-  if (endpoint === 'webhook') {
-    let k = 0;
-    return () => {
-      const n = k++;
-      const body = JSON.stringify({
-        order_number: seededOrderNumber(n),
-        order_status: '매칭완료',
-        processing_date: '2026-01-01 12:00:00',
-      });
-      const headers = {
-        'content-type': 'application/json',
-        'x-webhook-key': secrets.webhookKey,
-        'x-mall-id': secrets.mallId,
-        'x-trace-id': `bench-trace-${n}`,
-      };
-      return { method: 'POST', path: '/webhook', headers, body };
-    };
-  }
-  const username = 'bench_user_1';
-  const token = (await mintUserTokens(secrets.jwtSecret, [username])).get(username);
-  const authorization = `Bearer ${token}`;
-  if (endpoint === 'transaction-history') {
-    const spec: RequestSpec = {
-      method: 'GET',
-      path: `/transaction-history/${username}?limit=20`,
-      headers: { authorization },
-    };
-    return () => spec;
-  }
-  let k = 0;
-  return () => {
-    const n = k++;
-    const body = JSON.stringify({
-      username,
-      billing_name: `홍길동${n.toString(36)}`,
-      amount: 1000 + (n % 9000) * 10,
-    });
-    return {
-      method: 'POST',
-      path: '/deposit-request',
-      headers: { 'content-type': 'application/json', authorization },
-      body,
-    };
-  };
+/** The service's own request generators: the same headers, tokens and bodies. */
+function floorRequests(endpoint: FloorEndpoint, secrets: Secrets): Promise<() => RequestSpec | undefined> {
+  const ctx = { secrets, idempotency: false };
+  const users = ['bench_user_1'];
+  if (endpoint === 'deposit-request') return depositRequests(ctx, users);
+  // The floor stores no orders: any number of deliveries can be made up.
+  if (endpoint === 'webhook') return Promise.resolve(webhookRequests(ctx, Number.MAX_SAFE_INTEGER));
+  return historyRequests(ctx, users);
 }
 
 export interface FloorPlan {

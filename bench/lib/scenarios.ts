@@ -51,7 +51,10 @@ export interface PrepareContext {
 
 const json = { 'content-type': 'application/json' };
 
-async function depositRequests(ctx: PrepareContext, users: string[]): Promise<Prepared['next']> {
+/** What the request generators need: the floor server gets the same requests as the service. */
+export type RequestContext = Pick<PrepareContext, 'secrets' | 'idempotency'>;
+
+export async function depositRequests(ctx: RequestContext, users: string[]): Promise<Prepared['next']> {
   const tokens = await mintUserTokens(ctx.secrets.jwtSecret, users);
   const auth = users.map((u) => `Bearer ${tokens.get(u)}`);
   let i = 0;
@@ -70,7 +73,7 @@ async function depositRequests(ctx: PrepareContext, users: string[]): Promise<Pr
   };
 }
 
-function webhookRequests(ctx: PrepareContext, orders: number): Prepared['next'] {
+export function webhookRequests(ctx: RequestContext, orders: number): Prepared['next'] {
   const headers = { ...json, 'x-webhook-key': ctx.secrets.webhookKey, 'x-mall-id': ctx.secrets.mallId };
   let i = 0;
   return () => {
@@ -129,13 +132,15 @@ export async function prepare(endpoint: Endpoint, ctx: PrepareContext): Promise<
     const headers = { authorization: `Bearer ${ctx.secrets.adminToken}` };
     return { next: () => ({ method: 'GET', path: '/admin/transactions?limit=50', headers }) };
   }
-  const tokens = await mintUserTokens(ctx.secrets.jwtSecret, names);
+  return { next: await historyRequests(ctx, names) };
+}
+
+export async function historyRequests(ctx: RequestContext, users: string[]): Promise<Prepared['next']> {
+  const tokens = await mintUserTokens(ctx.secrets.jwtSecret, users);
   let i = 0;
-  return {
-    next: () => {
-      const u = names[i++ % names.length] ?? '';
-      const headers = { authorization: `Bearer ${tokens.get(u)}` };
-      return { method: 'GET', path: `/transaction-history/${u}?limit=20`, headers };
-    },
+  return () => {
+    const u = users[i++ % users.length] ?? '';
+    const headers = { authorization: `Bearer ${tokens.get(u)}` };
+    return { method: 'GET', path: `/transaction-history/${u}?limit=20`, headers };
   };
 }
