@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explain, QueryRecorder } from '../../bench/lib/plans.js';
 import { totalsByStatus } from '../orders/orders.repository.js';
-import { connect } from './connect.js';
+import { connect, WAL_CHECKPOINT_PAGES } from './connect.js';
 import { migrateToLatest } from './migrations.js';
 
 const count = async (db: ReturnType<typeof connect>, table: string) =>
@@ -26,6 +26,26 @@ describe('SQLite connection settings', () => {
       expect(await pragma('synchronous')).toBe(2); // FULL: every commit fsynced
       expect(await pragma('foreign_keys')).toBe(1);
       expect(await pragma('temp_store')).toBe(2); // MEMORY
+      expect(await pragma('wal_autocheckpoint')).toBe(WAL_CHECKPOINT_PAGES);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('checkpoints the WAL once it holds that many pages, and then reuses it from its start', async () => {
+    const path = join(dir, 'wal.db');
+    const db = connect(`sqlite:${path}`);
+    try {
+      await sql`create table filler (x blob)`.execute(db.kysely);
+      const rowsPerCommit = 250; // a page each
+      // Three times the checkpoint's interval: without checkpoints the WAL would hold 24,000 pages.
+      for (let i = 0; i < (3 * WAL_CHECKPOINT_PAGES) / rowsPerCommit; i++) {
+        await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${rowsPerCommit})
+          insert into filler (x) select randomblob(3900) from n`.execute(db.kysely);
+      }
+      const framesMax = WAL_CHECKPOINT_PAGES + 2 * rowsPerCommit;
+      expect(statSync(`${path}-wal`).size).toBeLessThan(32 + framesMax * (24 + 4096));
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan((WAL_CHECKPOINT_PAGES / 2) * 4096);
     } finally {
       await db.close();
     }
