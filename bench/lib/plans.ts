@@ -12,12 +12,17 @@ import type { Db } from '../../src/db/connect.js';
 /** Records every query a repository or service function runs, so its plan can be asked for afterwards. */
 export class QueryRecorder implements KyselyPlugin {
   readonly queries: CompiledQuery[] = [];
+  // Kysely hands plugins every query it builds, subqueries included; only those that ran are kept.
+  private readonly built = new Map<string, CompiledQuery>();
   constructor(private readonly db: Db) {}
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.queries.push(this.db.kysely.getExecutor().compileQuery(args.node, args.queryId));
+    this.built.set(args.queryId.queryId, this.db.kysely.getExecutor().compileQuery(args.node, args.queryId));
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const query = this.built.get(args.queryId.queryId);
+    if (query) this.queries.push(query);
+    this.built.delete(args.queryId.queryId);
     return args.result;
   }
 }

@@ -8,7 +8,7 @@ import { isValidAmount, normalizeBillingName } from '../domain/input.js';
 import type { Actor, CancelReason } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
-import { findUser, lockUserByName } from '../users/users.repository.js';
+import { lockUserByName } from '../users/users.repository.js';
 import { ensureUser } from '../users/users.service.js';
 import {
   findOrder,
@@ -208,8 +208,7 @@ export async function transactionHistory(
   page: PageRequest,
 ): Promise<Page<HistoryEntry>> {
   assertActsFor(actor, username);
-  const user = await findUser(deps.db.kysely, username);
-  if (!user) throw fail('user_not_found');
-  const rows = await listHistory(deps.db.kysely, user.id, page.beforeId, page.limit + 1);
+  const rows = await listHistory(deps.db, username, page.beforeId, page.limit + 1);
+  if (!rows) throw fail('user_not_found');
   return toPage(rows, page.limit);
 }
