@@ -16,8 +16,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
+import { serveAndAnnounce } from './lib/child.js';
 
 const kind = process.env.FLOOR_SERVER ?? 'node:http';
 const payaction = new URL('/order', process.env.FLOOR_PAYACTION_URL ?? 'http://127.0.0.1:9');
@@ -31,12 +31,15 @@ const agent = new Agent({ keepAlive: true, maxSockets: 512, scheduling: 'lifo' }
 const ITEMS = 20;
 let served = 0;
 
+/** An order number of the service's shape, distinct per call. */
+const orderNumber = (n: number) => `261128K3Q9Z0M2${n.toString(36).toUpperCase().padStart(6, '0')}`;
+
 function historyPage(username: string) {
   const base = served++ * ITEMS;
   const transactions = [];
   for (let i = 0; i < ITEMS; i++) {
     transactions.push({
-      order_number: `261128K3Q9Z0M2${(base + i).toString(36).toUpperCase().padStart(6, '0')}`,
+      order_number: orderNumber(base + i),
       amount: 10_000 + ((base + i) % 9000) * 10,
       date: '2026-11-28 16:30:00',
       status: '매칭완료',
@@ -76,15 +79,15 @@ async function answerPost(path: string, input: Body): Promise<object> {
 }
 
 async function deposit(input: Body) {
-  const orderNumber = `261128K3Q9Z0M2${(served++).toString(36).toUpperCase().padStart(6, '0')}`;
+  const number = orderNumber(served++);
   const amount = input.amount ?? 0;
   const billingName = input.billing_name ?? '';
-  await register(orderNumber, amount, billingName);
+  await register(number, amount, billingName);
   return {
     status: 'success',
     bank: '국민은행',
     account: '123-456-789012',
-    order_number: orderNumber,
+    order_number: number,
     account_holder: '주식회사 예시',
     amount,
     billing_name: billingName,
@@ -122,13 +125,4 @@ async function fastifyServer(): Promise<Server> {
   return app.server;
 }
 
-const server = kind === 'fastify' ? await fastifyServer() : plainServer();
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`floor-server http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-});
-const stop = () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveAndAnnounce(kind === 'fastify' ? await fastifyServer() : plainServer(), 'floor-server');

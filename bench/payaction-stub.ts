@@ -5,7 +5,7 @@
  * Listens on 127.0.0.1 only and prints `payaction-stub <url>` when ready.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveAndAnnounce } from './lib/child.js';
 
 const latencyMs = Number(process.env.STUB_LATENCY_MS ?? '0');
 const apiKey = process.env.STUB_API_KEY ?? '';
@@ -33,12 +33,4 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`payaction-stub http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-});
-const stop = () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveAndAnnounce(server, 'payaction-stub');

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
 /** A child process started by the bench, reachable at the URL it announced on stdout. */
@@ -115,4 +117,20 @@ export function peakRssMiB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The child's side of `startChild`: listens on a free port of 127.0.0.1, prints `<name> <url>` once
+ * it does (what `ready` matches), and closes every connection and exits 0 on SIGTERM or SIGINT.
+ */
+export function serveAndAnnounce(server: Server, name: string): void {
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${name} http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

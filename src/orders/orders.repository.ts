@@ -351,14 +351,13 @@ const historyQuery = preparedShapes(
       db
         .selectFrom('orders')
         .select(['id', 'order_number', 'amount', 'status', 'created_at'])
-        .$if(byName, (q) =>
-          q.where(
-            'user_id',
-            '=',
-            db.selectFrom('users').select('users.id').where('users.username', '=', p.username),
-          ),
+        .where(
+          'user_id',
+          '=',
+          byName
+            ? db.selectFrom('users').select('users.id').where('users.username', '=', p.username)
+            : p.userId,
         )
-        .$if(!byName, (q) => q.where('user_id', '=', p.userId))
         .$if(paged, (q) => q.where('id', '<', p.beforeId))
         .orderBy('id', 'desc')
         .limit(inlinedInteger(p.limit)),
