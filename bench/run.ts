@@ -8,7 +8,7 @@ import { connect, type Dialect } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import type { Child } from './lib/child.js';
 import { peakRssMiB } from './lib/child.js';
-import { createDatabase, reachable, serverInfo } from './lib/databases.js';
+import { createDatabase, localServerPids, reachable, serverInfo } from './lib/databases.js';
 import { FLOOR_ENDPOINTS, FLOOR_SERVERS, type FloorRow, floorTable, measureFloor } from './lib/floor.js';
 import { type LoadResult, measureLoad, type RequestSpec } from './lib/load.js';
 import { parseOptions } from './lib/options.js';
@@ -42,6 +42,10 @@ interface Row extends Scenario {
   peakRssMiB?: number;
   /** The service's CPU time (all its threads, user and system) per answer of the measured run. */
   cpuUsPerRequest?: number;
+  /** The database server's, where it runs on this machine; the whole machine's; how busy it was. */
+  dbCpuUsPerRequest?: number;
+  hostCpuUsPerRequest?: number;
+  hostBusyPercent?: number;
   /** Webhook scenarios: orders found matched afterwards (each 2xx delivery must have matched one). */
   matched?: number;
   /** Deposit scenarios: orders the stand-in registered meanwhile (each 2xx deposit must have one). */
@@ -151,7 +155,7 @@ async function runScenario(
     });
     const registeredBefore = await registeredAt(stub);
     const load = { url: service.url, connections: scenario.connections, next: prepared.next };
-    Object.assign(row, await measureLoad(service.pid, load, options));
+    Object.assign(row, await measureLoad(service.pid, load, options, () => localServerPids(database)));
     const probeFailure = await probe(service.url, prepared.next());
     row.peakRssMiB = peakRssMiB(service.pid);
     if (!service.alive()) throw new Error(`the service exited during the run:\n${service.tail()}`);
@@ -189,6 +193,9 @@ function table(rows: Row[]): string {
     'p99 ms',
     'errors',
     'CPU µs/req',
+    'DB CPU µs/req',
+    'host CPU µs/req',
+    'host busy %',
     'peak RSS MiB',
     'note',
   ];
@@ -202,10 +209,14 @@ function table(rows: Row[]): string {
     r.result?.p99Ms,
     r.result && r.result.non2xx + r.result.socketErrors,
     r.cpuUsPerRequest,
+    r.dbCpuUsPerRequest,
+    r.hostCpuUsPerRequest,
+    r.hostBusyPercent,
     r.peakRssMiB,
     note(r),
   ]);
-  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, true, false]);
+  const numeric = headers.map((h) => !['endpoint', 'database', 'note'].includes(h));
+  return markdownTable(headers, cells, numeric);
 }
 
 async function main(): Promise<number> {
@@ -240,7 +251,7 @@ async function main(): Promise<number> {
         const row = await runScenario(database, scenario, stub, { secrets, entry });
         rows.push(row);
         log(
-          `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms, ${row.cpuUsPerRequest} µs CPU/req`}`,
+          `[bench]   ${row.failure ? `FAILED: ${row.failure}` : `${row.result?.rps} req/s, p99 ${row.result?.p99Ms} ms, ${row.cpuUsPerRequest} µs CPU/req (database ${row.dbCpuUsPerRequest ?? '–'}, machine ${row.hostCpuUsPerRequest} at ${row.hostBusyPercent}% busy)`}`,
         );
       }
     }

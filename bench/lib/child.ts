@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -87,25 +87,6 @@ export function startChild(spec: ChildSpec): Promise<Child> {
       });
     });
   });
-}
-
-let clockTicksPerSecond: number | undefined;
-
-/**
- * CPU seconds a live process has used so far, its own threads and the kernel's work for it
- * (utime + stime); undefined where /proc is absent.
- */
-export function cpuSeconds(pid: number): number | undefined {
-  try {
-    clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    // The command name may hold spaces and parentheses: fields are counted after its closing one.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Peak resident set size (VmHWM) of a live process in MiB; undefined where /proc is absent. */

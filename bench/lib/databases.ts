@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Dialect } from '../../src/db/connect.js';
+import { databaseServerPids } from './cpu.js';
 
 /** Like test/support/databases.ts, without its probe at import: a fresh database per use, dropped after. */
 export const MYSQL_ADMIN_URL =
@@ -42,6 +43,12 @@ async function withPostgres<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The processes of the database server, when it runs on this machine (none for SQLite). */
+export function localServerPids(dialect: Dialect): number[] {
+  if (dialect === 'sqlite') return [];
+  return databaseServerPids(dialect, dialect === 'mysql' ? MYSQL_ADMIN_URL : POSTGRES_ADMIN_URL);
 }
 
 export async function reachable(dialect: Dialect): Promise<boolean> {

@@ -58,7 +58,9 @@ export async function measureFloor(plan: FloorPlan, log: (line: string) => void)
           Object.assign(row, await measureLoad(child.pid, { url: child.url, connections, next }, plan));
           if (row.result && row.result.ok === 0) row.failure = 'no 2xx answer';
           rows.push(row);
-          log(`[bench]   ${row.result?.rps} req/s, ${row.cpuUsPerRequest} µs CPU/req`);
+          log(
+            `[bench]   ${row.result?.rps} req/s, ${row.cpuUsPerRequest} µs CPU/req (machine ${row.hostCpuUsPerRequest} at ${row.hostBusyPercent}% busy)`,
+          );
         }
       }
       for (const row of rows) if (row.server === server) row.peakRssMiB = peakRssMiB(child.pid);
@@ -88,6 +90,8 @@ export function floorTable(rows: FloorRow[], serviceCpu: ServiceCpu): string {
     'p50 ms',
     'p99 ms',
     'CPU µs/req',
+    'host CPU µs/req',
+    'host busy %',
     'SQLite service CPU µs/req',
     'service ÷ floor',
     'note',
@@ -104,10 +108,13 @@ export function floorTable(rows: FloorRow[], serviceCpu: ServiceCpu): string {
       r.result?.p50Ms,
       r.result?.p99Ms,
       r.cpuUsPerRequest,
+      r.hostCpuUsPerRequest,
+      r.hostBusyPercent,
       service,
       ratio,
       r.failure ? `FAILED: ${r.failure.split('\n')[0]}` : '',
     ];
   });
-  return markdownTable(headers, cells, [false, false, true, true, true, true, true, true, true, false]);
+  const numeric = headers.map((h) => !['server', 'request', 'note'].includes(h));
+  return markdownTable(headers, cells, numeric);
 }

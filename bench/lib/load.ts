@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
-import { cpuSeconds } from './child.js';
+import { cpuSeconds, cpuSecondsEach, cpuSpent, hostBusySeconds } from './cpu.js';
 
 /** One request of a load run; `undefined` from the generator means the prepared data ran out. */
 export interface RequestSpec {
@@ -123,21 +124,51 @@ export interface Measured {
   result: LoadResult;
   /** The server's CPU time (all its threads, user and system) per answer of the measured run. */
   cpuUsPerRequest?: number;
+  /** The same for the database server's processes, where it runs on this machine. */
+  dbCpuUsPerRequest?: number;
+  /** The whole machine's busy CPU time (every process and the kernel) per answer. */
+  hostCpuUsPerRequest?: number;
+  /** How busy the machine's cores were during the measured run, 100 = every core all the time. */
+  hostBusyPercent?: number;
 }
 
-/** Unmeasured warm-up load, then the measured run, with the CPU time process `pid` spent on it. */
+const perAnswer = (seconds: number | undefined, answers: number) =>
+  seconds !== undefined && answers > 0 ? Math.round((seconds * 1e6) / answers) : undefined;
+const spent = (before: number | undefined, after: number | undefined) =>
+  before !== undefined && after !== undefined ? after - before : undefined;
+
+/**
+ * Unmeasured warm-up load, then the measured run, with the CPU time process `pid` spent on it; and
+ * that of the database server's processes (`databasePids`, listed before and after: PostgreSQL
+ * starts one per connection) and of the whole machine, which show what else bounds the run.
+ */
 export async function measureLoad(
   pid: number,
   load: Omit<LoadSpec, 'durationS'>,
   timing: { durationS: number; warmupS: number },
+  databasePids: () => number[] = () => [],
 ): Promise<Measured> {
   const warmup = timing.warmupS > 0 ? await runLoad({ ...load, durationS: timing.warmupS }) : undefined;
+  const databaseBefore = cpuSecondsEach(databasePids());
+  const hostBefore = hostBusySeconds();
   const cpuBefore = cpuSeconds(pid);
+  const startedMs = performance.now();
   const result = await runLoad({ ...load, durationS: timing.durationS });
+  const wallS = (performance.now() - startedMs) / 1000;
   const cpuAfter = cpuSeconds(pid);
-  const cpuUsPerRequest =
-    cpuBefore !== undefined && cpuAfter !== undefined && result.responses > 0
-      ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.responses)
-      : undefined;
-  return { warmup, result, cpuUsPerRequest };
+  const hostAfter = hostBusySeconds();
+  const databaseAfter = cpuSecondsEach(databasePids());
+  const host = spent(hostBefore, hostAfter);
+  return {
+    warmup,
+    result,
+    cpuUsPerRequest: perAnswer(spent(cpuBefore, cpuAfter), result.responses),
+    dbCpuUsPerRequest:
+      databaseAfter.size > 0
+        ? perAnswer(cpuSpent(databaseBefore, databaseAfter), result.responses)
+        : undefined,
+    hostCpuUsPerRequest: perAnswer(host, result.responses),
+    hostBusyPercent:
+      host === undefined ? undefined : Math.round((100 * host) / (wallS * availableParallelism())),
+  };
 }
