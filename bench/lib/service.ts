@@ -48,16 +48,18 @@ export function startStub(secrets: Secrets, latencyMs: number): Promise<Child> {
 export type FloorServer = 'node:http' | 'fastify';
 
 /**
- * The floor server (no database, no checks), with the node flags `npm start` gives the service, so
+ * The floor server (no database, no checks), with the node flags and environment `npm start` gives the service, so
  * that the two spend memory alike; its deposits register with the stand-in at `payactionUrl`.
  */
 export function startFloorServer(kind: FloorServer, secrets: Secrets, payactionUrl: string): Promise<Child> {
+  const start = startCommand();
   return startChild({
     name: `floor server (${kind})`,
-    args: [...startFlags(), '--import', 'tsx', 'bench/floor-server.ts'],
+    args: [...start.flags, '--import', 'tsx', 'bench/floor-server.ts'],
     cwd: ROOT,
     env: {
       ...process.env,
+      ...start.env,
       FLOOR_SERVER: kind,
       FLOOR_PAYACTION_URL: payactionUrl,
       FLOOR_API_KEY: secrets.apiKey,
@@ -107,13 +109,19 @@ export interface ServiceSpec {
 /** Pending orders a bench user may hold; the deposit scenario spreads its requests over enough users. */
 export const MAX_PENDING_PER_USER = 1000;
 
-/** The flags between `node` and the entry in package.json's `start` script. */
-function startFlags(): string[] {
+/** package.json's `start` script: the environment it sets before `node`, and node's flags after it. */
+function startCommand(): { env: Record<string, string>; flags: string[] } {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts?: { start?: string };
   };
   const words = (pkg.scripts?.start ?? '').split(/\s+/);
-  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+  const node = words.indexOf('node');
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, node)) {
+    const [, name, value] = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word) ?? [];
+    if (name !== undefined && value !== undefined) env[name] = value;
+  }
+  return { env, flags: words.slice(node + 1).filter((w) => w.startsWith('--')) };
 }
 
 /** `node <entry> serve` on a free port of 127.0.0.1, limits off, background jobs off. */
@@ -122,13 +130,15 @@ export function startService(spec: ServiceSpec): Promise<Child> {
   const profiling = spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : [];
   // The node flags `npm start` runs with (memory budget), then any given for an experiment
   // (NODE_OPTIONS would reach tsc too).
-  const nodeArgs = [...startFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const start = startCommand();
+  const nodeArgs = [...start.flags, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return startChild({
     name: 'service',
     args: [...nodeArgs, ...profiling, ...spec.entry, 'serve'],
     cwd: ROOT,
     env: {
       ...process.env,
+      ...start.env,
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       PORT: '0',
