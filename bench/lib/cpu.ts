@@ -32,13 +32,16 @@ export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
   return seconds;
 }
 
-/** Seconds all the machine's cores spent busy (not idle, not waiting on the disk) since boot. */
+/**
+ * Seconds all the machine's cores spent working since boot: not idle, not waiting on the disk, and
+ * not stolen by the hypervisor for other guests (which is no work of this machine's processes).
+ */
 export function hostBusySeconds(): number | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user).
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    const busy = [user, nice, system, irq, softirq, steal].reduce((a: number, b) => a + (b ?? 0), 0);
+    const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = [user, nice, system, irq, softirq].reduce((a: number, b) => a + (b ?? 0), 0);
     return Number.isFinite(busy) ? busy / ticksPerSecond() : undefined;
   } catch {
     return undefined;
