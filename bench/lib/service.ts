@@ -48,8 +48,9 @@ export function startStub(secrets: Secrets, latencyMs: number): Promise<Child> {
 export type FloorServer = 'node:http' | 'fastify';
 
 /**
- * The floor server (no database, no checks), with the node flags and environment `npm start` gives the service, so
- * that the two spend memory alike; its deposits register with the stand-in at `payactionUrl`.
+ * The floor server (no database, no checks), with the node flags and environment `npm start` gives
+ * the service, so that the two spend memory alike; its deposits register with the stand-in at
+ * `payactionUrl`.
  */
 export function startFloorServer(kind: FloorServer, secrets: Secrets, payactionUrl: string): Promise<Child> {
   const start = startCommand();
@@ -128,8 +129,8 @@ function startCommand(): { env: Record<string, string>; flags: string[] } {
 export function startService(spec: ServiceSpec): Promise<Child> {
   mkdirSync(spec.dataDir, { recursive: true });
   const profiling = spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : [];
-  // The node flags `npm start` runs with (memory budget), then any given for an experiment
-  // (NODE_OPTIONS would reach tsc too).
+  // The node flags and environment `npm start` runs with (memory budget), then any flags given for
+  // an experiment (NODE_OPTIONS would reach tsc too).
   const start = startCommand();
   const nodeArgs = [...start.flags, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return startChild({
