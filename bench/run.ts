@@ -10,7 +10,7 @@ import type { Child } from './lib/child.js';
 import { peakRssMiB } from './lib/child.js';
 import { createDatabase, localServerPids, reachable, serverInfo } from './lib/databases.js';
 import { FLOOR_ENDPOINTS, FLOOR_SERVERS, type FloorRow, floorTable, measureFloor } from './lib/floor.js';
-import { type LoadResult, measureLoad, type RequestSpec } from './lib/load.js';
+import { type Measured, measureLoad, type RequestSpec } from './lib/load.js';
 import { parseOptions } from './lib/options.js';
 import {
   describeMachine,
@@ -34,18 +34,11 @@ const options = parseOptions(process.argv.slice(2), process.env, {
 });
 const idempotency = process.env.BENCH_IDEMPOTENCY === '1';
 
-interface Row extends Scenario {
+/** A scenario's figures: the load and CPU of `measureLoad`, and what the run checked afterwards. */
+interface Row extends Scenario, Partial<Measured> {
   database: Dialect;
-  result?: LoadResult;
-  warmup?: LoadResult;
   /** Peak RSS (VmHWM) of the service process, which is started anew for every scenario. */
   peakRssMiB?: number;
-  /** The service's CPU time (all its threads, user and system) per answer of the measured run. */
-  cpuUsPerRequest?: number;
-  /** The database server's, where it runs on this machine; the whole machine's; how busy it was. */
-  dbCpuUsPerRequest?: number;
-  hostCpuUsPerRequest?: number;
-  hostBusyPercent?: number;
   /** Webhook scenarios: orders found matched afterwards (each 2xx delivery must have matched one). */
   matched?: number;
   /** Deposit scenarios: orders the stand-in registered meanwhile (each 2xx deposit must have one). */

@@ -47,7 +47,6 @@ async function withPostgres<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** The processes of the database server, when it runs on this machine (none for SQLite). */
 export function localServerPids(dialect: Dialect): number[] {
-  if (dialect === 'sqlite') return [];
   return databaseServerPids(dialect, dialect === 'mysql' ? MYSQL_ADMIN_URL : POSTGRES_ADMIN_URL);
 }
 
