@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import { FifoLock } from './fifo-lock.js';
 import { GroupCommit } from './group-commit.js';
+import { routeDirectly } from './prepared.js';
 import type { Database } from './schema.js';
 import { ArrayRowsSqliteConnection } from './sqlite-rows.js';
 import { boundedMysqlPool, boundedPgPool, CLIENT_GRACE_MS } from './timeouts.js';
@@ -55,13 +56,13 @@ export function dialectOf(url: string): Dialect {
  * both read and then write would deadlock and one would fail with SQLITE_BUSY despite the timeout.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
-  // Taken before Kysely's own lock, which is then never contended (see fifo-lock.ts).
-  private readonly turns = new FifoLock();
-  private readonly connection: DatabaseConnection;
-
-  constructor(database: SQLite.Database) {
+  /** `turns`: taken before Kysely's own lock, which is then never contended (see fifo-lock.ts). */
+  constructor(
+    database: SQLite.Database,
+    private readonly connection: DatabaseConnection,
+    private readonly turns: FifoLock,
+  ) {
     super({ database });
-    this.connection = new ArrayRowsSqliteConnection(database);
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -82,11 +83,15 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class DurableSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
+  constructor(
+    private readonly database: SQLite.Database,
+    private readonly connection: DatabaseConnection,
+    private readonly turns: FifoLock,
+  ) {
     super({ database });
   }
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver(this.database);
+    return new ImmediateSqliteDriver(this.database, this.connection, this.turns);
   }
 }
 
@@ -126,7 +131,10 @@ function gatherPlannerStatistics(database: SQLite.Database): void {
   }
 }
 
-function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
+function openSqlite(
+  url: string,
+  options: ConnectOptions,
+): { kysely: Kysely<Database>; groupCommit: GroupCommit } {
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const SQLiteDatabase = sqliteDriver();
@@ -148,7 +156,14 @@ function openSqlite(url: string, options: ConnectOptions): Kysely<Database> {
   database.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   gatherPlannerStatistics(database);
   cachePreparedStatements(database);
-  return new Kysely<Database>({ dialect: new DurableSqliteDialect(database) });
+  // The one connection: Kysely's driver hands it to every query, the group commit to its units.
+  const connection = new ArrayRowsSqliteConnection(database);
+  const turns = new FifoLock();
+  const kysely = new Kysely<Database>({ dialect: new DurableSqliteDialect(database, connection, turns) });
+  // better-sqlite3 runs a statement to its end before returning, so while nobody holds the
+  // connection (no transaction is open on it) a prepared query can run on it at once, alone.
+  routeDirectly(kysely, connection, () => !turns.held);
+  return { kysely, groupCommit: new GroupCommit(kysely, connection) };
 }
 
 function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
@@ -208,12 +223,12 @@ function openPostgres(url: string, options: ConnectOptions): Kysely<Database> {
 
 export function connect(url: string, options: ConnectOptions = {}): Db {
   const dialect = dialectOf(url);
-  const kysely =
+  const { kysely, groupCommit } =
     dialect === 'sqlite'
       ? openSqlite(url, options)
-      : dialect === 'mysql'
-        ? openMysql(url, options)
-        : openPostgres(url, options);
-  const groupCommit = dialect === 'sqlite' ? new GroupCommit(kysely) : undefined;
+      : {
+          kysely: dialect === 'mysql' ? openMysql(url, options) : openPostgres(url, options),
+          groupCommit: undefined,
+        };
   return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
 }

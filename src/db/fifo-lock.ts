@@ -5,12 +5,17 @@
  * an unlucky request can be passed over again and again.
  */
 export class FifoLock {
-  private held = false;
+  private taken = false;
   private readonly waiting: (() => void)[] = [];
 
+  /** Whether someone holds it now. */
+  get held(): boolean {
+    return this.taken;
+  }
+
   lock(): Promise<void> {
-    if (!this.held) {
-      this.held = true;
+    if (!this.taken) {
+      this.taken = true;
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waiting.push(resolve));
@@ -20,6 +25,6 @@ export class FifoLock {
   unlock(): void {
     const next = this.waiting.shift();
     if (next) next();
-    else this.held = false;
+    else this.taken = false;
   }
 }

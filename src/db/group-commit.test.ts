@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrations.js';
-import { autocommit, inTransaction } from './tx.js';
+import { prepared } from './prepared.js';
+import { autocommit, inTransaction, type Tx } from './tx.js';
 
 describe('SQLite group commit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-gc-'));
@@ -56,5 +57,84 @@ describe('SQLite group commit', () => {
       .where('username', 'like', 'single%')
       .execute();
     expect(stored.map((r) => r.username).sort()).toEqual(['single1', 'single2', 'single3']);
+  });
+
+  const insertNamed = prepared((k, p: { username: string }) =>
+    k.insertInto('users').values({ username: p.username, created_at: 0, updated_at: 0 }),
+  );
+  const countNamed = prepared((k, p: { username: string }) =>
+    k
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('username', '=', p.username),
+  );
+
+  it('runs a unit’s prepared queries on its transaction’s connection, past Kysely’s executor', async () => {
+    const seen = await inTransaction(db, async (trx) => {
+      const viaKysely = vi.spyOn(trx, 'executeQuery');
+      await insertNamed(trx, { username: 'direct1' });
+      // The unit sees its own write before the batch commits: the same connection, the same transaction.
+      const { rows } = await countNamed(trx, { username: 'direct1' });
+      return { calls: viaKysely.mock.calls.length, n: rows[0]?.n };
+    });
+    expect(seen).toEqual({ calls: 0, n: 1 });
+  });
+
+  it('turns a driver’s thrown error into a rejection, as Kysely does', async () => {
+    const outcome = await inTransaction(db, async (trx) => {
+      let promise: Promise<unknown> | undefined;
+      // `ok0` exists since the first test: better-sqlite3 throws the constraint error from its call.
+      expect(() => {
+        promise = insertNamed(trx, { username: 'ok0' });
+      }).not.toThrow();
+      return promise?.then(
+        () => 'stored',
+        (err: Error) => err.message,
+      );
+    });
+    expect(outcome).toMatch(/UNIQUE/);
+  });
+
+  it('sends a transaction’s queries through Kysely again once its batch is over', async () => {
+    let kept: Tx | undefined;
+    await inTransaction(db, async (trx) => {
+      kept = trx;
+    });
+    await expect((async () => countNamed(kept as Tx, { username: 'ok1' }))()).rejects.toThrow(/committed/);
+  });
+
+  it('runs a prepared read outside any transaction at once, past Kysely’s executor', async () => {
+    const viaKysely = vi.spyOn(db.kysely, 'executeQuery');
+    const { rows } = await countNamed(db.kysely, { username: 'direct1' });
+    expect({ calls: viaKysely.mock.calls.length, n: rows[0]?.n }).toEqual({ calls: 0, n: 1 });
+    viaKysely.mockRestore();
+  });
+
+  it('keeps a read outside the batch out of it while the batch is open', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let stored = () => {};
+    const written = new Promise<void>((resolve) => {
+      stored = resolve;
+    });
+    const unit = inTransaction(db, async (trx) => {
+      await insertNamed(trx, { username: 'undone1' });
+      stored();
+      await gate;
+      throw new Error('undone');
+    });
+    await written;
+    let answered = false;
+    const read = countNamed(db.kysely, { username: 'undone1' }).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Read inside the open transaction it would have seen the row that is about to be undone.
+    expect(answered).toBe(false);
+    release();
+    await expect(unit).rejects.toThrow('undone');
+    expect((await read).rows[0]?.n).toBe(0);
   });
 });

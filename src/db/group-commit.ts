@@ -1,5 +1,6 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Kysely, type Transaction } from 'kysely';
 import { isRetryableConflict } from './errors.js';
+import { onItsConnection } from './prepared.js';
 import type { Database } from './schema.js';
 
 type Work<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -30,7 +31,11 @@ export class GroupCommit {
   /** Commits made and units they carried, for tests and diagnostics. */
   readonly stats = { commits: 0, units: 0 };
 
-  constructor(private readonly kysely: Kysely<Database>) {}
+  /** `connection`: the one connection of `kysely`'s driver, which every transaction of it holds. */
+  constructor(
+    private readonly kysely: Kysely<Database>,
+    private readonly connection: DatabaseConnection,
+  ) {}
 
   /** `single`: `work` issues exactly one statement, so it runs without a savepoint of its own. */
   run<T>(work: Work<T>, single = false): Promise<T> {
@@ -62,9 +67,11 @@ export class GroupCommit {
     for (let attempt = 1; ; attempt++) {
       try {
         outcomes = [];
-        await this.kysely.transaction().execute(async (trx) => {
-          for (const unit of batch) outcomes.push(await runUnit(trx, unit));
-        });
+        await this.kysely.transaction().execute((trx) =>
+          onItsConnection(trx, this.connection, async () => {
+            for (const unit of batch) outcomes.push(await runUnit(trx, this.connection, unit));
+          }),
+        );
         break;
       } catch (err) {
         // Another process held the write lock past the busy timeout: the batch rolled back as a
@@ -88,16 +95,20 @@ const RELEASE = CompiledQuery.raw('release unit');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
 
 /** A unit inside its own savepoint, so that its failure undoes it alone; a single statement needs none. */
-async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
-  if (!unit.single) await trx.executeQuery(SAVEPOINT);
+async function runUnit(
+  trx: Transaction<Database>,
+  connection: DatabaseConnection,
+  unit: Unit,
+): Promise<Outcome> {
+  if (!unit.single) await connection.executeQuery(SAVEPOINT);
   try {
     const value = await unit.work(trx);
-    if (!unit.single) await trx.executeQuery(RELEASE);
+    if (!unit.single) await connection.executeQuery(RELEASE);
     return { ok: true, value };
   } catch (err) {
     if (!unit.single) {
-      await trx.executeQuery(ROLLBACK_TO);
-      await trx.executeQuery(RELEASE);
+      await connection.executeQuery(ROLLBACK_TO);
+      await connection.executeQuery(RELEASE);
     }
     return { ok: false, err };
   }
