@@ -37,7 +37,7 @@ async function queryOrders(
     owner = await findUser(deps.db.kysely, query.username);
     if (!owner) return { items: [], nextBeforeId: null };
   }
-  const rows = await listOrders(deps.db.kysely, {
+  const rows = await listOrders(deps.db, {
     statuses: query.status !== undefined ? [query.status] : allowed,
     owner,
     fromMs,
