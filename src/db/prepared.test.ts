@@ -70,6 +70,18 @@ describe('prepared queries', () => {
     );
     expect(since({ after: true })).toBe(since({ after: true }));
     expect(since({ after: true })).not.toBe(since({ after: false }));
+    // Shapes that differ only in which of two flags is on, or in a count's digits, stay apart.
+    const pair = preparedShapes(
+      ({ a, n }: { a: boolean; n: number }) =>
+        (k, _p: object) =>
+          k
+            .selectFrom('users')
+            .select('username')
+            .limit(a ? n : n + 1),
+    );
+    expect(pair({ a: true, n: 1 })).not.toBe(pair({ a: false, n: 1 }));
+    expect(pair({ a: true, n: 1 })).not.toBe(pair({ a: true, n: 11 }));
+    expect(pair({ a: true, n: 11 })).toBe(pair({ a: true, n: 11 }));
     expect((await since({ after: true })(db.kysely, { at: 1 })).rows.map((r) => r.username)).toEqual([
       'lee',
       'park',
