@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 export interface PostAnswer {
   status: number;
@@ -38,11 +39,12 @@ export function keepAlivePost(socketsMax = 512): HttpPost {
   };
   return (url, headers, body, timeoutMs) =>
     new Promise<PostAnswer>((resolve, reject) => {
-      const target = new URL(url);
-      const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      const request = (target.protocol === 'https:' ? https : http).request(target, {
+      const target = targetOf(url);
+      const secure = target.protocol === 'https:';
+      const request = (secure ? https : http).request({
+        ...target,
         method: 'POST',
-        agent,
+        agent: secure ? agents['https:'] : agents['http:'],
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
       });
       let settled = false;
@@ -76,4 +78,17 @@ export function keepAlivePost(socketsMax = 512): HttpPost {
       });
       request.end(body);
     });
+}
+
+const targets = new Map<string, http.RequestOptions>();
+
+/** A URL's request options, parsed once: a client posts to the same two or three URLs. */
+function targetOf(url: string): http.RequestOptions {
+  let target = targets.get(url);
+  if (target === undefined) {
+    target = urlToHttpOptions(new URL(url));
+    if (targets.size >= 64) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
