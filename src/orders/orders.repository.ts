@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Updateable } from 'kysely';
+import { type Kysely, type QueryResult, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { type IdSpan, idSpans } from '../db/id-spans.js';
@@ -453,27 +453,38 @@ async function ownersOf(db: Kysely<Database>, userIds: number[]) {
  * serves from its (status, id) index without sorting; owners are read for the page only.
  */
 export async function listOrders(db: Db, filter: OrderFilter): Promise<Order[]> {
-  const { statuses, owner } = filter;
   const ids = await idWindowOf(db.kysely, filter);
   if (ids === 'none') return [];
-  const perStatus =
-    statuses === undefined || statuses.length >= ORDER_STATUSES.length ? [undefined] : statuses;
-  let rows: Awaited<ReturnType<typeof orderRowsByIds>>;
-  if (perStatus.length > 1) {
-    const merged = perStatus as OrderStatus[];
-    const pageIds = await mergedPageIds(db.kysely, filter, merged, ids);
-    // PostgreSQL joins by hashing the whole users table (at 10,000 users it prices that below 64
-    // index lookups), a cost that grows with the users, so there owners are read apart.
-    if (db.dialect !== 'postgres')
-      return inPageOrder(await orderJoinRowsByIds(db.kysely, pageIds), merged).map((row) => toOrder(row));
-    rows = inPageOrder(await orderRowsByIds(db.kysely, pageIds), merged);
-  } else {
-    rows = await orderRange(db.kysely, filter, perStatus[0], ids, false);
+  const { statuses } = filter;
+  // One status, or all of them: a single range, no merge.
+  if (statuses === undefined || statuses.length <= 1 || statuses.length >= ORDER_STATUSES.length) {
+    const status = statuses?.length === 1 ? statuses[0] : undefined;
+    return withOwners(db.kysely, filter, await orderRange(db.kysely, filter, status, ids, false));
   }
+  const pageIds = await mergedPageIds(db.kysely, filter, statuses, ids);
+  // PostgreSQL joins by hashing the whole users table (at 10,000 users it prices that below 64
+  // index lookups), a cost that grows with the users, so there owners are read apart.
+  if (db.dialect !== 'postgres')
+    return inPageOrder(await rowsByIds(joinByIdsQuery, db.kysely, pageIds), statuses).map((row) =>
+      toOrder(row),
+    );
+  return withOwners(
+    db.kysely,
+    filter,
+    inPageOrder(await rowsByIds(byIdsQuery, db.kysely, pageIds), statuses),
+  );
+}
+
+/** Rows read without their owners' columns, made orders: the filter's owner, or one lookup for the page. */
+async function withOwners(
+  db: Kysely<Database>,
+  { owner }: OrderFilter,
+  rows: Omit<OrderJoinRow, keyof Owner>[],
+): Promise<Order[]> {
   const owners = owner
     ? new Map([[owner.id, { username: owner.username, wallet_address: owner.walletAddress }]])
     : await ownersOf(
-        db.kysely,
+        db,
         rows.map((r) => toSafeInt(r.user_id)),
       );
   return rows.map((row) => {
@@ -490,7 +501,7 @@ export async function listOrders(db: Db, filter: OrderFilter): Promise<Order[]> 
 async function mergedPageIds(
   db: Kysely<Database>,
   filter: OrderFilter,
-  statuses: OrderStatus[],
+  statuses: readonly OrderStatus[],
   ids: IdWindow | undefined,
 ): Promise<number[]> {
   const ranges = await Promise.all(statuses.map((status) => orderRange(db, filter, status, ids, true)));
@@ -531,18 +542,20 @@ const joinByIdsQuery = preparedShapes(
       ordersWithUser(db).where('orders.id', 'in', slotList(slots, p)),
 );
 
-/** Orders by primary key. */
-async function orderRowsByIds(db: Kysely<Database>, ids: number[]) {
+/**
+ * Orders by primary key, through `byIdsQuery` or, with their owners (on SQLite a third less than
+ * reading the owners apart), `joinByIdsQuery`.
+ */
+async function rowsByIds<R>(
+  query: (shape: {
+    slots: number;
+  }) => (db: Kysely<Database>, p: Record<string, number>) => Promise<QueryResult<R>>,
+  db: Kysely<Database>,
+  ids: number[],
+): Promise<R[]> {
   if (ids.length === 0) return [];
   const { slots, params } = paddedIds(ids);
-  return (await byIdsQuery({ slots })(db, params)).rows;
-}
-
-/** Orders by primary key with their owners: on SQLite a third less than reading the owners apart. */
-async function orderJoinRowsByIds(db: Kysely<Database>, ids: number[]) {
-  if (ids.length === 0) return [];
-  const { slots, params } = paddedIds(ids);
-  return (await joinByIdsQuery({ slots })(db, params)).rows;
+  return (await query({ slots })(db, params)).rows;
 }
 
 export interface StatusTotals {
