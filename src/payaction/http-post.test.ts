@@ -34,8 +34,15 @@ describe('keep-alive POST against a real server', () => {
 
   it('sends headers and body and reuses one connection for calls in sequence', async () => {
     const seen = new Set<unknown>();
+    const framing: unknown[] = [];
     handlers.set('/echo', (req, res, body) => {
       seen.add(req.socket);
+      const { host, connection } = req.headers;
+      framing.push({
+        host,
+        connection,
+        length: req.headers['content-length'] === String(Buffer.byteLength(body)),
+      });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ key: req.headers['x-api-key'], body: JSON.parse(body) }));
     });
@@ -50,6 +57,9 @@ describe('keep-alive POST against a real server', () => {
       expect(JSON.parse(answer.text)).toEqual({ key: 'k', body: { n: i, name: '홍길동' } });
     }
     expect(seen.size).toBe(1);
+    // The headers node:http would write for itself from an object of headers.
+    const framed = { host: new URL(base).host, connection: 'keep-alive', length: true };
+    expect(framing).toEqual([framed, framed, framed, framed, framed]);
   });
 
   it('gives up on a server that never answers, as a timeout', async () => {

@@ -40,12 +40,12 @@ export function keepAlivePost(socketsMax = 512): HttpPost {
   return (url, headers, body, timeoutMs) =>
     new Promise<PostAnswer>((resolve, reject) => {
       const target = targetOf(url);
-      const secure = target.protocol === 'https:';
+      const secure = target.options.protocol === 'https:';
       const request = (secure ? https : http).request({
-        ...target,
+        ...target.options,
         method: 'POST',
         agent: secure ? agents['https:'] : agents['http:'],
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        headers: headerList(target, headers, body),
       });
       let settled = false;
       const fail = (err: TransportError) => {
@@ -80,13 +80,31 @@ export function keepAlivePost(socketsMax = 512): HttpPost {
     });
 }
 
-const targets = new Map<string, http.RequestOptions>();
+/**
+ * The request's headers as a flat list, Host first: node:http writes a list as given, where an
+ * object's entries are each stored with `setHeader` and read back to write them.
+ */
+function headerList(target: Target, headers: Record<string, string>, body: string): string[] {
+  const list = ['host', target.host];
+  for (const name in headers) list.push(name, headers[name] as string);
+  list.push('content-length', String(Buffer.byteLength(body)));
+  return list;
+}
+
+interface Target {
+  options: http.RequestOptions;
+  /** The Host header node:http writes for an object of headers: the port only when not the default. */
+  host: string;
+}
+
+const targets = new Map<string, Target>();
 
 /** A URL's request options, parsed once: a client posts to the same two or three URLs. */
-function targetOf(url: string): http.RequestOptions {
+function targetOf(url: string): Target {
   let target = targets.get(url);
   if (target === undefined) {
-    target = urlToHttpOptions(new URL(url));
+    const parsed = new URL(url);
+    target = { options: urlToHttpOptions(parsed), host: parsed.host };
     if (targets.size >= 64) targets.clear();
     targets.set(url, target);
   }
