@@ -7,7 +7,10 @@ export interface PostAnswer {
   text: string;
 }
 
-/** One JSON POST with a deadline for the whole exchange; rejects with a `TransportError`. */
+/**
+ * One JSON POST with a deadline for the whole exchange; rejects with a `TransportError`. Host and
+ * `content-length` are the post's own: `headers` holds the rest.
+ */
 export type HttpPost = (
   url: string,
   headers: Record<string, string>,
