@@ -6,7 +6,16 @@ import { KST_DAY_MS, kstDayStart, kstStartOfDay } from '../domain/kst.js';
 import { type Actor, ORDER_STATUSES, type OrderStatus, SETTLED_STATUSES } from '../domain/order.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
 import { creditOnce } from '../ledger/credit.js';
-import { findOrder, listOrders, moveOrder, type Order, totalsByStatus } from '../orders/orders.repository.js';
+import {
+  findOrder,
+  listOrders,
+  listSettledEntries,
+  moveOrder,
+  type Order,
+  type OrderFilter,
+  type SettledEntry,
+  totalsByStatus,
+} from '../orders/orders.repository.js';
 import { findUser, type User } from '../users/users.repository.js';
 
 export interface OrderQuery extends PageRequest {
@@ -24,11 +33,12 @@ function dayBound(date: string | undefined, field: string): number | undefined {
   return start;
 }
 
-async function queryOrders(
+async function queryOrders<T extends { id: number }>(
   deps: Deps,
   query: OrderQuery,
   allowed: readonly OrderStatus[],
-): Promise<Page<Order>> {
+  list: (db: Deps['db'], filter: OrderFilter) => Promise<T[]>,
+): Promise<Page<T>> {
   if (query.status !== undefined && !allowed.includes(query.status)) throw fail('validation_error', 'status');
   const fromMs = dayBound(query.from, 'from');
   const toDay = dayBound(query.to, 'to');
@@ -37,7 +47,7 @@ async function queryOrders(
     owner = await findUser(deps.db.kysely, query.username);
     if (!owner) return { items: [], nextBeforeId: null };
   }
-  const rows = await listOrders(deps.db, {
+  const rows = await list(deps.db, {
     statuses: query.status !== undefined ? [query.status] : allowed,
     owner,
     fromMs,
@@ -49,9 +59,11 @@ async function queryOrders(
 }
 
 /** The seed's admin list: matched and completed deposits. */
-export const listSettled = (deps: Deps, query: OrderQuery) => queryOrders(deps, query, SETTLED_STATUSES);
+export const listSettled = (deps: Deps, query: OrderQuery): Promise<Page<SettledEntry>> =>
+  queryOrders(deps, query, SETTLED_STATUSES, listSettledEntries);
 
-export const listAllOrders = (deps: Deps, query: OrderQuery) => queryOrders(deps, query, ORDER_STATUSES);
+export const listAllOrders = (deps: Deps, query: OrderQuery): Promise<Page<Order>> =>
+  queryOrders(deps, query, ORDER_STATUSES, listOrders);
 
 async function adminOrder(deps: Deps, orderNumber: string): Promise<Order> {
   const order = await findOrder(deps.db.kysely, orderNumber);

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { formatKst, isoKst } from '../domain/kst.js';
 import { ORDER_STATUSES, type OrderStatus, STATUS_LABELS } from '../domain/order.js';
-import type { Order } from '../orders/orders.repository.js';
+import type { Order, SettledEntry } from '../orders/orders.repository.js';
 import type { User } from '../users/users.repository.js';
 
 /** Turns domain values into the seed's JSON shapes (field names and Korean labels unchanged). */
@@ -25,7 +25,7 @@ export const historyItem = (order: Pick<Order, 'orderNumber' | 'amount' | 'creat
   status: STATUS_LABELS[order.status],
 });
 
-export const settledItem = (order: Order) =>
+export const settledItem = (order: SettledEntry) =>
   Object.assign(historyItem(order), {
     username: order.username,
     billing_name: order.billingName,

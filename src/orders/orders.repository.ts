@@ -56,6 +56,38 @@ function ordersWithUser(db: Kysely<Database>) {
 
 type OrderJoinRow = Awaited<ReturnType<ReturnType<typeof ordersWithUser>['executeTakeFirstOrThrow']>>;
 
+/** What the list of settled deposits shows of an order, and nothing more: each column read costs. */
+export type SettledEntry = Pick<
+  Order,
+  | 'id'
+  | 'orderNumber'
+  | 'userId'
+  | 'username'
+  | 'walletAddress'
+  | 'billingName'
+  | 'amount'
+  | 'status'
+  | 'createdAt'
+>;
+
+const SETTLED_ORDER_COLUMNS = [
+  'orders.id',
+  'orders.order_number',
+  'orders.user_id',
+  'orders.billing_name',
+  'orders.amount',
+  'orders.status',
+  'orders.created_at',
+] as const;
+
+const settledWithUser = (db: Kysely<Database>) =>
+  db
+    .selectFrom('orders')
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .select([...SETTLED_ORDER_COLUMNS, 'users.username', 'users.wallet_address']);
+
+type SettledJoinRow = Awaited<ReturnType<ReturnType<typeof settledWithUser>['executeTakeFirstOrThrow']>>;
+
 const optInt = (v: unknown): number | null => (v === null || v === undefined ? null : toSafeInt(v));
 
 type Owner = { username: string; wallet_address: string | null };
@@ -80,6 +112,23 @@ function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as Ord
     matchedAt: optInt(row.matched_at),
     completedAt: optInt(row.completed_at),
     cancelledAt: optInt(row.cancelled_at),
+  };
+}
+
+function toSettledEntry(
+  row: Omit<SettledJoinRow, keyof Owner>,
+  owner: Owner = row as SettledJoinRow,
+): SettledEntry {
+  return {
+    id: toSafeInt(row.id),
+    orderNumber: row.order_number,
+    userId: toSafeInt(row.user_id),
+    username: owner.username,
+    walletAddress: owner.wallet_address,
+    billingName: row.billing_name,
+    amount: toSafeInt(row.amount),
+    status: row.status,
+    createdAt: toSafeInt(row.created_at),
   };
 }
 
@@ -447,40 +496,58 @@ async function ownersOf(db: Kysely<Database>, userIds: number[]) {
   return new Map(rows.map((r) => [toSafeInt(r.id), r]));
 }
 
+/** How a list reads its page's orders by id, with their owners joined or apart, and what a row becomes. */
+interface PageRead<R, T> {
+  joined: ById<R>;
+  apart: ById<Omit<R, keyof Owner>>;
+  make(row: Omit<R, keyof Owner>, owner?: Owner): T;
+}
+
 /**
  * Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first
  * does. Several statuses are read as one index range each and merged here, which every database
  * serves from its (status, id) index without sorting; owners are read for the page only.
  */
-export async function listOrders(db: Db, filter: OrderFilter): Promise<Order[]> {
+export const listOrders = (db: Db, filter: OrderFilter): Promise<Order[]> =>
+  listPage(db, filter, { joined: joinByIdsQuery, apart: byIdsQuery, make: toOrder });
+
+/**
+ * `listOrders` for the list of settled deposits: a page of several statuses reads only the columns
+ * that list shows (9 of 17), which on SQLite was a tenth of the page's cost.
+ */
+export const listSettledEntries = (db: Db, filter: OrderFilter): Promise<SettledEntry[]> =>
+  listPage(db, filter, { joined: settledJoinByIdsQuery, apart: settledByIdsQuery, make: toSettledEntry });
+
+async function listPage<
+  R extends { id: unknown; user_id: unknown; order_number: string; status: OrderStatus },
+  T,
+>(db: Db, filter: OrderFilter, read: PageRead<R, T>): Promise<(Order | T)[]> {
   const ids = await idWindowOf(db.kysely, filter);
   if (ids === 'none') return [];
   const { statuses } = filter;
-  // One status, or all of them: a single range, no merge.
+  // One status, or all of them: a single range, no merge; it reads whole rows from its index.
   if (statuses === undefined || statuses.length <= 1 || statuses.length >= ORDER_STATUSES.length) {
     const status = statuses?.length === 1 ? statuses[0] : undefined;
-    return withOwners(db.kysely, filter, await orderRange(db.kysely, filter, status, ids, false));
+    return withOwners(db.kysely, filter, await orderRange(db.kysely, filter, status, ids, false), toOrder);
   }
   const pageIds = await mergedPageIds(db.kysely, filter, statuses, ids);
   // PostgreSQL joins by hashing the whole users table (at 10,000 users it prices that below 64
   // index lookups), a cost that grows with the users, so there owners are read apart.
   if (db.dialect !== 'postgres')
-    return inPageOrder(await rowsByIds(joinByIdsQuery, db.kysely, pageIds), statuses).map((row) =>
-      toOrder(row),
+    return inPageOrder(await rowsByIds(read.joined, db.kysely, pageIds), statuses).map((row) =>
+      read.make(row),
     );
-  return withOwners(
-    db.kysely,
-    filter,
-    inPageOrder(await rowsByIds(byIdsQuery, db.kysely, pageIds), statuses),
-  );
+  const rows = inPageOrder(await rowsByIds(read.apart, db.kysely, pageIds), statuses);
+  return withOwners(db.kysely, filter, rows, read.make);
 }
 
-/** Rows read without their owners' columns, made orders: the filter's owner, or one lookup for the page. */
-async function withOwners(
+/** Rows read without their owners' columns, made entries: the filter's owner, or one lookup for the page. */
+async function withOwners<R extends { user_id: unknown; order_number: string }, T>(
   db: Kysely<Database>,
   { owner }: OrderFilter,
-  rows: Omit<OrderJoinRow, keyof Owner>[],
-): Promise<Order[]> {
+  rows: R[],
+  make: (row: R, owner: Owner) => T,
+): Promise<T[]> {
   const owners = owner
     ? new Map([[owner.id, { username: owner.username, wallet_address: owner.walletAddress }]])
     : await ownersOf(
@@ -490,7 +557,7 @@ async function withOwners(
   return rows.map((row) => {
     const who = owners.get(toSafeInt(row.user_id));
     if (!who) throw new Error(`order ${row.order_number} has no owner`);
-    return toOrder(row, who);
+    return make(row, who);
   });
 }
 
@@ -542,17 +609,27 @@ const joinByIdsQuery = preparedShapes(
       ordersWithUser(db).where('orders.id', 'in', slotList(slots, p)),
 );
 
+const settledByIdsQuery = preparedShapes(
+  ({ slots }: { slots: number }) =>
+    (db: Kysely<Database>, p: Record<string, number>) =>
+      db.selectFrom('orders').select(SETTLED_ORDER_COLUMNS).where('orders.id', 'in', slotList(slots, p)),
+);
+
+const settledJoinByIdsQuery = preparedShapes(
+  ({ slots }: { slots: number }) =>
+    (db: Kysely<Database>, p: Record<string, number>) =>
+      settledWithUser(db).where('orders.id', 'in', slotList(slots, p)),
+);
+
+type ById<R> = (shape: {
+  slots: number;
+}) => (db: Kysely<Database>, p: Record<string, number>) => Promise<QueryResult<R>>;
+
 /**
- * Orders by primary key, through `byIdsQuery` or, with their owners (on SQLite a third less than
- * reading the owners apart), `joinByIdsQuery`.
+ * Orders by primary key, through a `…ByIdsQuery`: with their owners joined, on SQLite a third less
+ * than reading the owners apart.
  */
-async function rowsByIds<R>(
-  query: (shape: {
-    slots: number;
-  }) => (db: Kysely<Database>, p: Record<string, number>) => Promise<QueryResult<R>>,
-  db: Kysely<Database>,
-  ids: number[],
-): Promise<R[]> {
+async function rowsByIds<R>(query: ById<R>, db: Kysely<Database>, ids: number[]): Promise<R[]> {
   if (ids.length === 0) return [];
   const { slots, params } = paddedIds(ids);
   return (await query({ slots })(db, params)).rows;
