@@ -46,6 +46,21 @@ forEachDatabase('deposit rules', (h) => {
     expect(await adminOrdersOf(h(), 'dr_same')).toHaveLength(3);
   });
 
+  it('marks every order registered when many registrations are answered at once', async () => {
+    const users = ['dr_many0', 'dr_many1', 'dr_many2', 'dr_many3'];
+    for (const u of users) await h().createUser(u);
+    const answers = await Promise.all(
+      users.flatMap((u, i) =>
+        Array.from({ length: 5 }, (_, k) => h().deposit(u, '동시등록', 73000 + i * 10 + k)),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    for (const u of users) {
+      const orders = await adminOrdersOf(h(), u);
+      expect(orders.map((o) => o.registered)).toEqual([true, true, true, true, true]);
+    }
+  });
+
   it("refuses another user's pending name + amount, and frees it once that order is matched or cancelled", async () => {
     await h().createUser('dr_first');
     await h().createUser('dr_second');

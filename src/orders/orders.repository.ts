@@ -2,6 +2,7 @@ import { type Kysely, type QueryResult, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { type IdSpan, idSpans } from '../db/id-spans.js';
+import { paddedIds, slotList } from '../db/padded-ids.js';
 import { inlinedInteger, prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import type { Tx } from '../db/tx.js';
@@ -263,14 +264,6 @@ export async function moveOrder(
     .where('status', '=', from)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-const setRegistered = prepared((db, p: { orderId: number; nowMs: number }) =>
-  db.updateTable('orders').set({ registered_at: p.nowMs }).where('id', '=', p.orderId),
-);
-
-export async function markRegistered(db: Kysely<Database>, orderId: number, nowMs: number): Promise<void> {
-  await setRegistered(db, { orderId, nowMs });
 }
 
 const toMatched = prepared(
@@ -622,17 +615,6 @@ function inPageOrder<R extends { id: unknown; status: OrderStatus }>(
     .filter((row) => statuses.includes(row.status))
     .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id));
 }
-
-/** `id IN (…)` of one prepared statement per power of two, padded with the last id again. */
-function paddedIds(ids: number[]): { slots: number; params: Record<string, number> } {
-  const slots = ids.length === 0 ? 0 : 2 ** Math.ceil(Math.log2(ids.length));
-  const params: Record<string, number> = {};
-  for (let i = 0; i < slots; i++) params[`id${i}`] = ids[Math.min(i, ids.length - 1)] as number;
-  return { slots, params };
-}
-
-const slotList = (slots: number, p: Record<string, number>) =>
-  Array.from({ length: slots }, (_, i) => p[`id${i}`] as number);
 
 const byIdsQuery = preparedShapes(
   ({ slots }: { slots: number }) =>

@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import { UniqueConflict } from '../db/errors.js';
-import { autocommit, inTransaction } from '../db/tx.js';
+import { inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { assertActsFor, canSeeOrder } from '../domain/access.js';
 import { fail } from '../domain/errors.js';
@@ -15,12 +15,12 @@ import {
   type HistoryEntry,
   insertPendingOrder,
   listHistory,
-  markRegistered,
   moveOrder,
   type Order,
   pendingKey,
   pendingSlot,
 } from './orders.repository.js';
+import { markRegistered } from './registration.repository.js';
 
 export interface DepositInput {
   username: string;
@@ -127,7 +127,7 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
     !created,
   );
   if (result.ok) {
-    await autocommit(deps.db, (db) => markRegistered(db, order.id, deps.clock.now()));
+    await markRegistered(deps.db, order.id, deps.clock.now());
     return order;
   }
   // Only the request that stored the order gives it up: one that found it may be racing the

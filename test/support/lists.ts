@@ -18,6 +18,7 @@ export interface DepositItem extends HistoryItem {
 export interface AdminOrderItem extends DepositItem {
   cancel_reason: string | null;
   late_match: boolean;
+  registered: boolean;
   memo: string | null;
   matched_at: string | null;
   cancelled_at: string | null;
