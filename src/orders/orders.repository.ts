@@ -1,4 +1,4 @@
-import { type Kysely, type QueryResult, sql, type Updateable } from 'kysely';
+import { type Kysely, type QueryResult, type SelectQueryBuilder, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { type IdSpan, idSpans } from '../db/id-spans.js';
@@ -94,28 +94,6 @@ const optInt = (v: unknown): number | null => (v === null || v === undefined ? n
 type Owner = { username: string; wallet_address: string | null };
 
 /** `owner` when the row's user columns come from elsewhere (a list reads owners once per page). */
-function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
-  return {
-    id: toSafeInt(row.id),
-    orderNumber: row.order_number,
-    userId: toSafeInt(row.user_id),
-    username: owner.username,
-    walletAddress: owner.wallet_address,
-    billingName: row.billing_name,
-    amount: toSafeInt(row.amount),
-    status: row.status,
-    cancelReason: row.cancel_reason,
-    lateMatch: toBool(row.late_match),
-    memo: row.memo,
-    createdAt: toSafeInt(row.created_at),
-    expiresAt: toSafeInt(row.expires_at),
-    registeredAt: optInt(row.registered_at),
-    matchedAt: optInt(row.matched_at),
-    completedAt: optInt(row.completed_at),
-    cancelledAt: optInt(row.cancelled_at),
-  };
-}
-
 function toSettledEntry(
   row: Omit<SettledJoinRow, keyof Owner>,
   owner: Owner = row as SettledJoinRow,
@@ -131,6 +109,19 @@ function toSettledEntry(
     status: row.status,
     createdAt: toSafeInt(row.created_at),
   };
+}
+
+function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
+  return Object.assign(toSettledEntry(row, owner), {
+    cancelReason: row.cancel_reason,
+    lateMatch: toBool(row.late_match),
+    memo: row.memo,
+    expiresAt: toSafeInt(row.expires_at),
+    registeredAt: optInt(row.registered_at),
+    matchedAt: optInt(row.matched_at),
+    completedAt: optInt(row.completed_at),
+    cancelledAt: optInt(row.cancelled_at),
+  });
 }
 
 /** Two pending orders with one name and amount would be indistinguishable to Payaction. */
@@ -616,29 +607,18 @@ function inPageOrder<R extends { id: unknown; status: OrderStatus }>(
     .sort((a, b) => toSafeInt(b.id) - toSafeInt(a.id));
 }
 
-const byIdsQuery = preparedShapes(
-  ({ slots }: { slots: number }) =>
-    (db: Kysely<Database>, p: Record<string, number>) =>
-      db.selectFrom('orders').select(ORDER_COLUMNS).where('id', 'in', slotList(slots, p)),
-);
+/** One prepared statement per `IN` list length of the orders `base` selects, by primary key. */
+const byIds = <R>(base: (db: Kysely<Database>) => SelectQueryBuilder<Database, 'orders' | 'users', R>) =>
+  preparedShapes(
+    ({ slots }: { slots: number }) =>
+      (db: Kysely<Database>, p: Record<string, number>) =>
+        base(db).where('orders.id', 'in', slotList(slots, p)),
+  );
 
-const joinByIdsQuery = preparedShapes(
-  ({ slots }: { slots: number }) =>
-    (db: Kysely<Database>, p: Record<string, number>) =>
-      ordersWithUser(db).where('orders.id', 'in', slotList(slots, p)),
-);
-
-const settledByIdsQuery = preparedShapes(
-  ({ slots }: { slots: number }) =>
-    (db: Kysely<Database>, p: Record<string, number>) =>
-      db.selectFrom('orders').select(SETTLED_ORDER_COLUMNS).where('orders.id', 'in', slotList(slots, p)),
-);
-
-const settledJoinByIdsQuery = preparedShapes(
-  ({ slots }: { slots: number }) =>
-    (db: Kysely<Database>, p: Record<string, number>) =>
-      settledWithUser(db).where('orders.id', 'in', slotList(slots, p)),
-);
+const byIdsQuery = byIds((db) => db.selectFrom('orders').select(ORDER_COLUMNS));
+const joinByIdsQuery = byIds(ordersWithUser);
+const settledByIdsQuery = byIds((db) => db.selectFrom('orders').select(SETTLED_ORDER_COLUMNS));
+const settledJoinByIdsQuery = byIds(settledWithUser);
 
 type ById<R> = (shape: {
   slots: number;
