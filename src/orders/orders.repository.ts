@@ -111,17 +111,28 @@ function toSettledEntry(
   };
 }
 
+// One object literal, not `Object.assign(toSettledEntry(…), …)`: that took 260–360 ns a row
+// against 45–65 ns, and every order read is made here.
 function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
-  return Object.assign(toSettledEntry(row, owner), {
+  return {
+    id: toSafeInt(row.id),
+    orderNumber: row.order_number,
+    userId: toSafeInt(row.user_id),
+    username: owner.username,
+    walletAddress: owner.wallet_address,
+    billingName: row.billing_name,
+    amount: toSafeInt(row.amount),
+    status: row.status,
     cancelReason: row.cancel_reason,
     lateMatch: toBool(row.late_match),
     memo: row.memo,
+    createdAt: toSafeInt(row.created_at),
     expiresAt: toSafeInt(row.expires_at),
     registeredAt: optInt(row.registered_at),
     matchedAt: optInt(row.matched_at),
     completedAt: optInt(row.completed_at),
     cancelledAt: optInt(row.cancelled_at),
-  });
+  };
 }
 
 /** Two pending orders with one name and amount would be indistinguishable to Payaction. */
