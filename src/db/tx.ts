@@ -17,18 +17,26 @@ export function autocommit<T>(db: Db, work: (executor: Kysely<Database>) => Prom
 }
 
 /**
+ * Runs `work` again when it lost a deadlock or a lock wait: the database undid all it did, so
+ * `work` must have no effects outside the statements it runs.
+ */
+export async function retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= CONFLICT_ATTEMPTS_MAX || !isRetryableConflict(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, CONFLICT_BACKOFF_MS * attempt));
+    }
+  }
+}
+
+/**
  * Runs `work` in one transaction. A deadlock or lock timeout rolls everything back, so running the
  * whole function again is safe; `work` must therefore have no effects outside the transaction.
  */
 export async function inTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
   // SQLite has one writer in this process: its transactions are grouped to share a commit.
   if (db.groupCommit) return db.groupCommit.run(work);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.kysely.transaction().execute(work);
-    } catch (err) {
-      if (attempt >= CONFLICT_ATTEMPTS_MAX || !isRetryableConflict(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, CONFLICT_BACKOFF_MS * attempt));
-    }
-  }
+  return retryingConflicts(() => db.kysely.transaction().execute(work));
 }

@@ -496,9 +496,12 @@ interface PageRead<R, T> {
   joined: ById<R>;
   apart: ById<Omit<R, keyof Owner>>;
   make(row: Omit<R, keyof Owner>, owner?: Owner): T;
-  /** One status too is read as ids first, then its page's rows by id. */
-  idsFirst: boolean;
+  /** A page of one status, too, is read as ids first and then its rows by id. */
+  oneStatusByIds: boolean;
 }
+
+/** What a list's page needs of each row it reads by id. */
+type PageRow = { id: unknown; user_id: unknown; order_number: string; status: OrderStatus };
 
 /**
  * Newest first, keyset-paged on the id (ids grow with creation), so deep pages cost what the first
@@ -506,7 +509,7 @@ interface PageRead<R, T> {
  * serves from its (status, id) index without sorting; owners are read for the page only.
  */
 export const listOrders = (db: Db, filter: OrderFilter): Promise<Order[]> =>
-  listPage(db, filter, { joined: joinByIdsQuery, apart: byIdsQuery, make: toOrder, idsFirst: false });
+  listPage(db, filter, { joined: joinByIdsQuery, apart: byIdsQuery, make: toOrder, oneStatusByIds: false });
 
 /**
  * `listOrders` for the list of settled deposits: its page reads only the columns that list shows
@@ -521,23 +524,24 @@ export const listSettledEntries = (db: Db, filter: OrderFilter): Promise<Settled
     joined: settledJoinByIdsQuery,
     apart: settledByIdsQuery,
     make: toSettledEntry,
-    idsFirst: db.dialect === 'sqlite',
+    oneStatusByIds: db.dialect === 'sqlite',
   });
 
-async function listPage<
-  R extends { id: unknown; user_id: unknown; order_number: string; status: OrderStatus },
-  T,
->(db: Db, filter: OrderFilter, read: PageRead<R, T>): Promise<(Order | T)[]> {
+async function listPage<R extends PageRow, T>(
+  db: Db,
+  filter: OrderFilter,
+  read: PageRead<R, T>,
+): Promise<(Order | T)[]> {
   const ids = await idWindowOf(db.kysely, filter);
   if (ids === 'none') return [];
   const { statuses } = filter;
-  // Ids first, then the page's rows: for several statuses (not all), or one when `idsFirst` says so.
-  const idsFirst =
+  // Ids first, then the page's rows: several statuses (not all), or one when the read says so.
+  const byIds =
     statuses !== undefined &&
     statuses.length > 0 &&
     statuses.length < ORDER_STATUSES.length &&
-    (statuses.length > 1 || read.idsFirst);
-  if (!idsFirst) {
+    (statuses.length > 1 || read.oneStatusByIds);
+  if (!byIds) {
     // One status, or all of them: a single range read whole from its index, no merge.
     const status = statuses?.length === 1 ? statuses[0] : undefined;
     return withOwners(db.kysely, filter, await orderRange(db.kysely, filter, status, ids, false), toOrder);
@@ -553,10 +557,7 @@ async function listPage<
 
 const PAGE_READS_MAX = 3;
 
-async function pageByIds<
-  R extends { id: unknown; user_id: unknown; order_number: string; status: OrderStatus },
-  T,
->(
+async function pageByIds<R extends PageRow, T>(
   db: Db,
   filter: OrderFilter,
   statuses: readonly OrderStatus[],

@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
-import { isRetryableConflict } from '../db/errors.js';
 import { IdBatch } from '../db/id-batch.js';
 import { paddedIds, slotList } from '../db/padded-ids.js';
 import { prepared, preparedShapes } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
-import { autocommit } from '../db/tx.js';
+import { autocommit, retryingConflicts } from '../db/tx.js';
 
 const setRegistered = prepared((db, p: { orderId: number; nowMs: number }) =>
   db.updateTable('orders').set({ registered_at: p.nowMs }).where('id', '=', p.orderId),
@@ -20,19 +19,10 @@ const setManyRegistered = preparedShapes(
         .where('id', 'in', slotList(slots, p)),
 );
 
-const ATTEMPTS_MAX = 3;
-
 async function writeRegistered(db: Kysely<Database>, ids: number[], atMs: number): Promise<void> {
   const { slots, params } = paddedIds(ids);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await setManyRegistered({ slots })(db, { ...params, atMs });
-      return;
-    } catch (err) {
-      // A single statement that lost a deadlock was undone whole: running it again is safe.
-      if (attempt >= ATTEMPTS_MAX || !isRetryableConflict(err)) throw err;
-    }
-  }
+  // A single statement that lost a deadlock was undone whole: running it again is safe.
+  await retryingConflicts(() => setManyRegistered({ slots })(db, { ...params, atMs }));
 }
 
 const batches = new WeakMap<Kysely<Database>, IdBatch>();
