@@ -79,7 +79,11 @@ function sqliteRowFilters(dialect: Db['dialect'], sql: string, text: string): st
   if (dialect !== 'sqlite') return [];
   const search = /SEARCH orders USING (?:COVERING )?INDEX \w+ \(([^)]*)\)/.exec(text);
   if (!search) return [];
-  const where = sql.split(/ where /i)[1] ?? '';
+  // Every condition, the subqueries' too (a merged page's ranges sit inside its `in (…)`).
+  const where = sql
+    .split(/ where /i)
+    .slice(1)
+    .join(' where ');
   // A search bounded by ids on both sides (a date window's own ids) reads only that window.
   const idWindow = /\b(?:id|rowid)>\? AND (?:id|rowid)<\?/.test(search[1] ?? '');
   return ['created_at', 'user_id'].filter(
