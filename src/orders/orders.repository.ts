@@ -533,9 +533,8 @@ export const listOrders = (db: Db, filter: OrderFilter): Promise<Order[]> =>
 /**
  * `listOrders` for the list of settled deposits: its page reads only the columns that list shows
  * (9 of 17). On SQLite a page of one status goes by id as well (`mergedPage`), so that its rows
- * come narrow and with their owners joined. MariaDB and PostgreSQL
- * would pay a round trip for the ids first (245 → 272 and 735 → 817 µs), so there one status stays
- * one statement.
+ * come narrow and with their owners joined. MariaDB and PostgreSQL would pay a round trip for the
+ * ids first (245 → 272 and 735 → 817 µs), so there one status stays one statement.
  */
 export const listSettledEntries = (db: Db, filter: OrderFilter): Promise<SettledEntry[]> =>
   listPage(db, filter, {
