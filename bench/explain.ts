@@ -17,9 +17,9 @@ import {
   findExpiredPending,
   findOrder,
   pendingKey,
-  pendingSlot,
 } from '../src/orders/orders.repository.js';
 import { transactionHistory } from '../src/orders/orders.service.js';
+import { lockUsersByName, pendingCounts, pendingHolders } from '../src/orders/placement.repository.js';
 import { payactionClientFor } from '../src/payaction/client.js';
 import { pageUsers } from '../src/users/users.service.js';
 import { createDatabase, reachable, serverInfo } from './lib/databases.js';
@@ -104,17 +104,19 @@ const CASES: Case[] = [
   { name: 'admin users, next page (cursor)', run: (d) => pageUsers(d, { limit: 50, beforeId: USERS / 2 }) },
   { name: 'admin summary: GET /admin/summary', run: (d) => summary(d) },
   {
-    name: 'deposit: pending orders of the user, and the holder of the pending key',
+    name: 'deposit batch: the users, their pending orders, the holders of the pending keys',
     run: (d, s) =>
-      d.db.kysely
-        .transaction()
-        .execute((trx) =>
-          pendingSlot(
-            trx,
-            someUser(s).id,
-            pendingKey(String(newestPending(s).billing_name), Number(newestPending(s).amount)),
-          ),
-        ),
+      d.db.kysely.transaction().execute(async (trx) => {
+        const users = await lockUsersByName(d.db, trx, [someUser(s).username, 'none']);
+        await pendingCounts(
+          trx,
+          users.map((u) => u.id),
+        );
+        await pendingHolders(trx, [
+          pendingKey(String(newestPending(s).billing_name), Number(newestPending(s).amount)),
+          pendingKey('none', 1),
+        ]);
+      }),
   },
   {
     name: 'webhook: order by order_number',

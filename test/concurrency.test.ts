@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { UniqueConflict } from '../src/db/errors.js';
+import { type Placement, placeOrder } from '../src/orders/placement.js';
 import { countWebhookEvents } from '../src/webhook/webhook.repository.js';
 import type { ApiResponse, Harness } from './support/harness.js';
 import { forEachDatabase } from './support/harness.js';
@@ -236,6 +238,80 @@ forEachDatabase('concurrent deposit requests', (h) => {
     const listed = await adminOrdersOf(h(), 'cd_many');
     expect(listed.map((o) => o.status)).toEqual(Array.from({ length: 5 }, () => '대기중'));
   });
+  it('fails only the request that met a unique conflict, not the rest of its batch', async () => {
+    for (const u of ['cd_clash_a', 'cd_clash_b', 'cd_clash_c']) await h().createUser(u);
+    const actor = { kind: 'admin', id: 'test' } as const;
+    const ask = (username: string, amount: number, orderNumber: string): Placement => ({
+      actor,
+      username,
+      billingName: '충돌',
+      amount,
+      orderNumber,
+      nowMs: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
+    // Asked in one turn, so one batch; two of them want the same order number.
+    const results = await Promise.allSettled([
+      placeOrder(h().deps, ask('cd_clash_a', 65000, 'CLASH000000000000001')),
+      placeOrder(h().deps, ask('cd_clash_b', 65100, 'CLASH000000000000001')),
+      placeOrder(h().deps, ask('cd_clash_c', 65200, 'CLASH000000000000002')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UniqueConflict);
+    expect((await adminOrdersOf(h(), 'cd_clash_a')).map((o) => o.order_number)).toEqual([
+      'CLASH000000000000001',
+    ]);
+    expect(await adminOrdersOf(h(), 'cd_clash_b')).toEqual([]);
+    expect(await adminOrdersOf(h(), 'cd_clash_c')).toHaveLength(1);
+  });
+
+  it('decides a crowd of requests that arrive at once as if each had come alone', async () => {
+    for (const u of ['cd_crowd_a', 'cd_crowd_b', 'cd_crowd_c']) await h().createUser(u);
+    const asks: [string, string, number][] = [
+      ...Array.from({ length: 4 }, (): [string, string, number] => ['cd_crowd_a', '같은요청', 64000]),
+      ...Array.from({ length: 7 }, (_, i): [string, string, number] => ['cd_crowd_b', '한도요청', 64100 + i]),
+      ['cd_crowd_a', '겹친이름', 64200],
+      ['cd_crowd_c', '겹친이름', 64200],
+      ['cd_crowd_nobody', '없는사람', 64300],
+      ['cd_crowd_c', '혼자', 64400],
+    ];
+    const responses = await Promise.all(asks.map(([u, name, amount]) => h().deposit(u, name, amount)));
+    const codes = (from: number, to: number) => responses.slice(from, to).map((r) => r.body.code ?? r.status);
+
+    // Four copies of one request: one order, given to all four.
+    expect(codes(0, 4)).toEqual([200, 200, 200, 200]);
+    expect(new Set(responses.slice(0, 4).map((r) => r.body.order_number)).size).toBe(1);
+    // Seven amounts of one user: five stored (the limit), two refused.
+    expect(codes(4, 11).filter((c) => c === 200)).toHaveLength(5);
+    expect(codes(4, 11).filter((c) => c === 'too_many_pending')).toHaveLength(2);
+    // One name + amount asked by two users: one of them holds it.
+    expect(codes(11, 13).sort()).toEqual([200, 'ambiguous_match'].sort());
+    expect(responses[13]?.status).toBe(404);
+    expect(responses[14]?.status).toBe(200);
+
+    const a = await adminOrdersOf(h(), 'cd_crowd_a');
+    const b = await adminOrdersOf(h(), 'cd_crowd_b');
+    const c = await adminOrdersOf(h(), 'cd_crowd_c');
+    expect([a.length + c.length, b.length]).toEqual([1 + 1 + 1, 5]);
+    const stored = [...a, ...b, ...c].map((o) => o.order_number).sort();
+    const answered = responses.filter((r) => r.status === 200).map((r) => r.body.order_number as string);
+    expect([...new Set(answered)].sort()).toEqual(stored);
+    // Each stored order has its one creation in the audit log, written with it.
+    const created = await h()
+      .db.kysely.selectFrom('audit_log')
+      .innerJoin('orders', 'orders.id', 'audit_log.order_id')
+      .select('orders.order_number')
+      .where('audit_log.action', '=', 'create')
+      .where('orders.order_number', 'in', stored)
+      .execute();
+    expect(created.map((r) => r.order_number).sort()).toEqual(stored);
+    // Every order Payaction was asked to register is one of them.
+    const registered = h()
+      .stub.callsTo('/order')
+      .map((call) => call.body.order_number as string)
+      .filter((n) => stored.includes(n));
+    expect(new Set(registered)).toEqual(new Set(stored));
+  });
 });
 
 forEachDatabase('two instances on one database', (h) => {
@@ -326,5 +402,35 @@ forEachDatabase('two instances on one database', (h) => {
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     expect(new Set(responses.map((r) => r.body.order_number)).size).toBe(1);
     expect(await adminOrdersOf(h(), 'ci_dep')).toHaveLength(1);
+  });
+  it('gives a name + amount asked through both instances at once to one user only', async (ctx) => {
+    if (h().dialect === 'sqlite') ctx.skip();
+    const users = Array.from({ length: 6 }, (_, i) => `ci_name_${i}`);
+    for (const u of users) await h().createUser(u);
+    const body = (username: string) => ({ username, billing_name: '두곳요청', amount: 93000 });
+    const responses = await Promise.all(
+      users.map((u, i) =>
+        i % 2 === 0 ? h().deposit(u, '두곳요청', 93000) : second().post('/deposit-request', body(u)),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of responses.filter((r) => r.status !== 200))
+      expect(r.body).toMatchObject({ status: 'fail', code: 'ambiguous_match' });
+    const held = (await Promise.all(users.map((u) => adminOrdersOf(h(), u)))).flat();
+    expect(held.map((o) => o.status)).toEqual(['대기중']);
+  });
+
+  it('gives one order to one request sent to both instances at once', async (ctx) => {
+    if (h().dialect === 'sqlite') ctx.skip();
+    await h().createUser('ci_same');
+    const body = { username: 'ci_same', billing_name: '같은요청', amount: 94000 };
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0 ? h().deposit('ci_same', '같은요청', 94000) : second().post('/deposit-request', body),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    expect(new Set(responses.map((r) => r.body.order_number)).size).toBe(1);
+    expect(await adminOrdersOf(h(), 'ci_same')).toHaveLength(1);
   });
 });

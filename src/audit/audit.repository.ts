@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedShapes } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Actor, ActorKind, OrderStatus } from '../domain/order.js';
 
@@ -14,45 +14,65 @@ export interface AuditEntry {
   atMs: number;
 }
 
-const insertEntry = prepared(
-  (
-    db,
-    p: {
-      actorKind: ActorKind;
-      actorId: string;
-      action: string;
-      orderId: number | null;
-      userId: number | null;
-      from: OrderStatus | null;
-      to: OrderStatus | null;
-      reason: string | null;
-      atMs: number;
-    },
-  ) =>
-    db.insertInto('audit_log').values({
-      actor_kind: p.actorKind,
-      actor_id: p.actorId,
-      action: p.action,
-      order_id: p.orderId,
-      user_id: p.userId,
-      from_status: p.from,
-      to_status: p.to,
-      reason: p.reason,
-      created_at: p.atMs,
-    }),
-);
+interface AuditParams {
+  actorKind: ActorKind;
+  actorId: string;
+  action: string;
+  orderId: number | null;
+  userId: number | null;
+  from: OrderStatus | null;
+  to: OrderStatus | null;
+  reason: string | null;
+  atMs: number;
+}
+
+const auditRow = (p: AuditParams) => ({
+  actor_kind: p.actorKind,
+  actor_id: p.actorId,
+  action: p.action,
+  order_id: p.orderId,
+  user_id: p.userId,
+  from_status: p.from,
+  to_status: p.to,
+  reason: p.reason,
+  created_at: p.atMs,
+});
+
+const insertEntry = prepared((db, p: AuditParams) => db.insertInto('audit_log').values(auditRow(p)));
+
+const entryParams = (entry: AuditEntry): AuditParams => ({
+  actorKind: entry.actor.kind,
+  actorId: entry.actor.id.slice(0, 64),
+  action: entry.action,
+  orderId: entry.orderId ?? null,
+  userId: entry.userId ?? null,
+  from: entry.from ?? null,
+  to: entry.to ?? null,
+  reason: entry.reason?.slice(0, 500) ?? null,
+  atMs: entry.atMs,
+});
 
 /** Written in the same transaction as the change it describes, so the log never disagrees with the data. */
 export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  await insertEntry(db, {
-    actorKind: entry.actor.kind,
-    actorId: entry.actor.id.slice(0, 64),
-    action: entry.action,
-    orderId: entry.orderId ?? null,
-    userId: entry.userId ?? null,
-    from: entry.from ?? null,
-    to: entry.to ?? null,
-    reason: entry.reason?.slice(0, 500) ?? null,
-    atMs: entry.atMs,
+  await insertEntry(db, entryParams(entry));
+}
+
+// The parameters of row `i` of a many-row insert: each name with the row's number after it.
+const rowParams = (p: Record<string, unknown>, i: number) =>
+  new Proxy({} as AuditParams, { get: (_target, name) => p[`${String(name)}${i}`] });
+
+const insertEntries = preparedShapes(
+  ({ rows }: { rows: number }) =>
+    (db: Kysely<Database>, p: Record<string, unknown>) =>
+      db.insertInto('audit_log').values(Array.from({ length: rows }, (_, i) => auditRow(rowParams(p, i)))),
+);
+
+/** `recordAudit` for several entries, in one statement. */
+export async function recordAudits(db: Kysely<Database>, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const params: Record<string, unknown> = {};
+  entries.forEach((entry, i) => {
+    for (const [name, value] of Object.entries(entryParams(entry))) params[`${name}${i}`] = value;
   });
+  await insertEntries({ rows: entries.length })(db, params);
 }

@@ -1,11 +1,9 @@
 import { type Kysely, type QueryResult, type SelectQueryBuilder, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connect.js';
-import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { type IdSpan, idSpans } from '../db/id-spans.js';
 import { paddedIds, slotList } from '../db/padded-ids.js';
-import { inlinedInteger, prepared, preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
+import { inlinedInteger, prepared, preparedShapes } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
-import type { Tx } from '../db/tx.js';
 import { toBool, toSafeInt } from '../db/values.js';
 import { type CancelReason, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
 import { findUser } from '../users/users.repository.js';
@@ -30,7 +28,7 @@ export interface Order {
   cancelledAt: number | null;
 }
 
-function ordersWithUser(db: Kysely<Database>) {
+export function ordersWithUser(db: Kysely<Database>) {
   return db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
@@ -113,7 +111,7 @@ function toSettledEntry(
 
 // One object literal, not `Object.assign(toSettledEntry(…), …)`: that took 260–360 ns a row
 // against 45–65 ns, and every order read is made here.
-function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
+export function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row as OrderJoinRow): Order {
   return {
     id: toSafeInt(row.id),
     orderNumber: row.order_number,
@@ -154,99 +152,6 @@ export async function countAllPending(db: Kysely<Database>): Promise<number> {
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow();
   return toSafeInt(row.n);
-}
-
-const pendingSlotOf = prepared((db, p: { userId: number; key: string }) =>
-  db.selectNoFrom((eb) => [
-    eb
-      .selectFrom('orders')
-      .select(eb.fn.countAll().as('n'))
-      .where('user_id', '=', p.userId)
-      .where('status', '=', 'pending')
-      .as('pending'),
-    eb.selectFrom('orders').select('order_number').where('pending_key', '=', p.key).as('holder'),
-  ]),
-);
-
-/**
- * In one round trip: how many pending orders the user has, and which pending order (of anyone)
- * already holds `key`, if one does.
- */
-export async function pendingSlot(
-  trx: Tx,
-  userId: number,
-  key: string,
-): Promise<{ pending: number; holder: string | null }> {
-  const row = (await pendingSlotOf(trx, { userId, key })).rows[0];
-  return { pending: toSafeInt(row?.pending ?? 0), holder: row?.holder ?? null };
-}
-
-export interface NewPendingOrder {
-  orderNumber: string;
-  billingName: string;
-  amount: number;
-  pendingKey: string;
-  nowMs: number;
-  expiresAt: number;
-}
-
-const insertPending = prepared((db, p: NewPendingOrder & { userId: number }) =>
-  db
-    .insertInto('orders')
-    .values({
-      order_number: p.orderNumber,
-      user_id: p.userId,
-      billing_name: p.billingName,
-      amount: p.amount,
-      status: 'pending',
-      pending_key: p.pendingKey,
-      created_at: p.nowMs,
-      updated_at: p.nowMs,
-      expires_at: p.expiresAt,
-    })
-    .$if(returnsWhatItWrites(db), (q) => q.returning('id')),
-);
-
-/**
- * Stores a new pending order of `user` and returns it as stored, without reading it back.
- * Throws `UniqueConflict('pending_key' | 'order_number')` when another order holds either.
- */
-export async function insertPendingOrder(
-  trx: Tx,
-  user: { id: number; username: string; walletAddress: string | null },
-  order: NewPendingOrder,
-): Promise<Order> {
-  let id: number;
-  try {
-    const result = await insertPending(trx, { ...order, userId: user.id });
-    id = toSafeInt(result.rows[0]?.id ?? result.insertId);
-  } catch (err) {
-    if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
-      throw new UniqueConflict('pending_key');
-    if (isUniqueViolation(err, 'orders_order_number_uq', 'orders.order_number')) {
-      throw new UniqueConflict('order_number');
-    }
-    throw err;
-  }
-  return {
-    id,
-    orderNumber: order.orderNumber,
-    userId: user.id,
-    username: user.username,
-    walletAddress: user.walletAddress,
-    billingName: order.billingName,
-    amount: order.amount,
-    status: 'pending',
-    cancelReason: null,
-    lateMatch: false,
-    memo: null,
-    createdAt: order.nowMs,
-    expiresAt: order.expiresAt,
-    registeredAt: null,
-    matchedAt: null,
-    completedAt: null,
-    cancelledAt: null,
-  };
 }
 
 /**

@@ -8,18 +8,9 @@ import { isValidAmount, normalizeBillingName } from '../domain/input.js';
 import type { Actor, CancelReason } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
-import { lockUserByName } from '../users/users.repository.js';
 import { ensureUser } from '../users/users.service.js';
-import {
-  findOrder,
-  type HistoryEntry,
-  insertPendingOrder,
-  listHistory,
-  moveOrder,
-  type Order,
-  pendingKey,
-  pendingSlot,
-} from './orders.repository.js';
+import { findOrder, type HistoryEntry, listHistory, moveOrder, type Order } from './orders.repository.js';
+import { type Placed, type Placement, placeOrder } from './placement.js';
 import { markRegistered } from './registration.repository.js';
 
 export interface DepositInput {
@@ -39,56 +30,28 @@ function checkedDeposit(deps: Deps, raw: DepositInput): DepositInput {
   }
   return { username: raw.username, billingName, amount: raw.amount };
 }
+
 const MINUTE_MS = 60_000;
 
-type Placed = { order: Order; created: boolean };
-
-/**
- * Stores the order, or finds the caller's identical pending one; `undefined` when the user does not
- * exist. Runs under the user's row lock so the pending count cannot be raced; the unique pending
- * key makes name + amount collisions between users impossible even when two requests arrive at once.
- */
-async function placeOrder(deps: Deps, actor: Actor, input: DepositInput): Promise<Placed | undefined> {
-  const key = pendingKey(input.billingName, input.amount);
-  const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
-    const user = await lockUserByName(deps.db, trx, input.username);
-    if (!user) return undefined;
-    const slot = await pendingSlot(trx, user.id, key);
-    const existing = slot.holder === null ? undefined : await findOrder(trx, slot.holder);
-    if (existing) {
-      if (existing.userId === user.id) return { order: existing, created: false };
-      throw fail('ambiguous_match');
-    }
-    if (slot.pending >= deps.config.maxPendingPerUser) throw fail('too_many_pending');
-    const order = await insertPendingOrder(trx, user, {
-      orderNumber: newOrderNumber(now, deps.random),
-      billingName: input.billingName,
-      amount: input.amount,
-      pendingKey: key,
-      nowMs: now,
-      expiresAt: now + deps.config.orderTtlMinutes * MINUTE_MS,
-    });
-    await recordAudit(trx, {
-      actor,
-      action: 'create',
-      orderId: order.id,
-      userId: user.id,
-      to: 'pending',
-      atMs: now,
-    });
-    return { order, created: true };
-  });
+function placement(deps: Deps, actor: Actor, input: DepositInput): Placement {
+  const nowMs = deps.clock.now();
+  return {
+    actor,
+    ...input,
+    orderNumber: newOrderNumber(nowMs, deps.random),
+    nowMs,
+    expiresAt: nowMs + deps.config.orderTtlMinutes * MINUTE_MS,
+  };
 }
 
 /** `placeOrder`, creating a missing user first when AUTO_CREATE_USERS allows it. */
 async function placeOrderCreatingUser(deps: Deps, actor: Actor, input: DepositInput): Promise<Placed> {
-  const placed = await placeOrder(deps, actor, input);
+  const placed = await placeOrder(deps, placement(deps, actor, input));
   if (placed) return placed;
   if (!deps.config.autoCreateUsers) throw fail('user_not_found');
   await ensureUser(deps, input.username);
   return (
-    (await placeOrder(deps, actor, input)) ??
+    (await placeOrder(deps, placement(deps, actor, input))) ??
     Promise.reject(new Error(`user ${input.username} vanished after being created`))
   );
 }

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { inlinedInteger, prepared, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, UserRow } from '../db/schema.js';
@@ -48,20 +47,6 @@ export async function insertUser(
     throw err;
   }
   return findUser(db, username);
-}
-
-const lockedUserByName = prepared((db, p: { username: string }) =>
-  db.selectFrom('users').selectAll().where('username', '=', p.username).forUpdate(),
-);
-
-/**
- * The user, with its row lock held for the rest of the transaction, so that checks over the user's
- * orders (how many are pending) cannot interleave with another request of the same user.
- */
-export async function lockUserByName(db: Db, trx: Tx, username: string): Promise<User | undefined> {
-  // BEGIN IMMEDIATE already gave this transaction SQLite's one write lock: nothing can interleave.
-  const row = (await (db.dialect === 'sqlite' ? userByName : lockedUserByName)(trx, { username })).rows[0];
-  return row && toUser(row);
 }
 
 /** Adds to the balance and returns the balance after, read under the row lock the update took. */

@@ -1,0 +1,71 @@
+export type Settled<T> = { ok: true; value: T } | { ok: false; err: unknown };
+
+interface Waiting<I, O> {
+  item: I;
+  resolve(value: O): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Runs the items given within one turn of the event loop as one batch, and those given while
+ * `inFlightMax` batches run as the next: one transaction's statements for what would have been a
+ * transaction each. `run` settles every item of its batch; if it throws, every item fails with it.
+ * Nothing settles before its batch has returned. A batch still running after `stallMs` (a database
+ * that does not answer) stops holding back the next one, so that no item waits for more than its
+ * own batch and `stallMs`.
+ */
+export class TurnBatch<I, O> {
+  private queue: Waiting<I, O>[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly sizeMax = 64,
+    private readonly inFlightMax = 1,
+    private readonly stallMs = 100,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.inFlightMax || this.queue.length === 0) return;
+    this.scheduled = true;
+    // After the turn's I/O callbacks: the requests that arrived together run together.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.inFlightMax && this.queue.length > 0)
+        void this.runBatch(this.queue.splice(0, this.sizeMax));
+    });
+  }
+
+  private async runBatch(batch: Waiting<I, O>[]): Promise<void> {
+    this.inFlight++;
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.inFlight--;
+      this.schedule();
+    };
+    const stalled = setTimeout(release, this.stallMs);
+    let outcomes: Settled<O>[];
+    try {
+      outcomes = await this.run(batch.map((w) => w.item));
+    } catch (err) {
+      outcomes = batch.map(() => ({ ok: false, err }));
+    }
+    clearTimeout(stalled);
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i] ?? { ok: false, err: new Error('batch left an item unsettled') };
+      if (outcome.ok) w.resolve(outcome.value);
+      else w.reject(outcome.err);
+    });
+    release();
+  }
+}

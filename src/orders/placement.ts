@@ -1,0 +1,190 @@
+import { type AuditEntry, recordAudits } from '../audit/audit.repository.js';
+import { UniqueConflict } from '../db/errors.js';
+import { type Settled, TurnBatch } from '../db/turn-batch.js';
+import { inTransaction } from '../db/tx.js';
+import type { Deps } from '../deps.js';
+import { fail } from '../domain/errors.js';
+import type { Actor } from '../domain/order.js';
+import type { User } from '../users/users.repository.js';
+import { type Order, pendingKey } from './orders.repository.js';
+import {
+  insertPendingOrders,
+  lockUsersByName,
+  type NewPendingOrder,
+  pendingCounts,
+  pendingHolders,
+} from './placement.repository.js';
+
+/** One deposit request's order, as it would be stored if it is new. */
+export interface Placement {
+  actor: Actor;
+  username: string;
+  billingName: string;
+  amount: number;
+  orderNumber: string;
+  nowMs: number;
+  expiresAt: number;
+}
+
+/** The order a request got, and whether this request stored it; `undefined`: no such user. */
+export type Placed = { order: Order; created: boolean };
+
+/** What the rules make of one request, given what the database holds and the requests before it. */
+export type Decision =
+  | { kind: 'no_user' }
+  | { kind: 'refused'; code: 'ambiguous_match' | 'too_many_pending' }
+  | { kind: 'found'; order: Order }
+  | { kind: 'new'; insert: number }
+  | { kind: 'same_as_new'; insert: number };
+
+export interface Plan {
+  decisions: Decision[];
+  /** The orders to store; `Decision.insert` indexes this. */
+  inserts: NewPendingOrder[];
+}
+
+/**
+ * The deposit rules over a batch, in arrival order, exactly as if each request had run alone after
+ * the ones before it: a user's identical pending order is given again; a name + amount pending for
+ * another user is refused (Payaction could not tell the two apart); a user at `pendingMax` pending
+ * orders gets no more. `users` holds the users that exist, `pending` their pending counts and
+ * `holders` the pending orders holding any of the requests' keys.
+ */
+export function planPlacements(
+  requests: Placement[],
+  users: ReadonlyMap<string, User>,
+  pending: ReadonlyMap<number, number>,
+  holders: ReadonlyMap<string, Order>,
+  pendingMax: number,
+): Plan {
+  const counts = new Map(pending);
+  const claimed = new Map<string, { userId: number; insert: number }>();
+  const inserts: NewPendingOrder[] = [];
+  const decisions = requests.map((r): Decision => {
+    const user = users.get(r.username);
+    if (!user) return { kind: 'no_user' };
+    const key = pendingKey(r.billingName, r.amount);
+    const holder = holders.get(key);
+    if (holder)
+      return holder.userId === user.id ? { kind: 'found', order: holder } : refused('ambiguous_match');
+    const earlier = claimed.get(key);
+    if (earlier) {
+      return earlier.userId === user.id
+        ? { kind: 'same_as_new', insert: earlier.insert }
+        : refused('ambiguous_match');
+    }
+    const count = counts.get(user.id) ?? 0;
+    if (count >= pendingMax) return refused('too_many_pending');
+    counts.set(user.id, count + 1);
+    const insert = inserts.push({ user, ...r, pendingKey: key }) - 1;
+    claimed.set(key, { userId: user.id, insert });
+    return { kind: 'new', insert };
+  });
+  return { decisions, inserts };
+}
+
+const refused = (code: 'ambiguous_match' | 'too_many_pending'): Decision => ({ kind: 'refused', code });
+
+/**
+ * A batch in one transaction. If a transaction outside it took an order number or pending key one
+ * of its requests wanted, the batch stored nothing: each request is then placed alone, so that only
+ * the one that met the conflict fails with it (and tries again).
+ */
+async function placeBatch(deps: Deps, requests: Placement[]): Promise<Settled<Placed | undefined>[]> {
+  try {
+    return await placeTogether(deps, requests);
+  } catch (err) {
+    if (!(err instanceof UniqueConflict) || requests.length === 1) throw err;
+    // In arrival order, one after another, as they would have run without the batch.
+    const outcomes: Settled<Placed | undefined>[] = [];
+    for (const r of requests) outcomes.push(await placeAlone(deps, r));
+    return outcomes;
+  }
+}
+
+async function placeAlone(deps: Deps, request: Placement): Promise<Settled<Placed | undefined>> {
+  try {
+    const [outcome] = await placeTogether(deps, [request]);
+    return outcome ?? { ok: false, err: new Error('a placement went unanswered') };
+  } catch (err) {
+    return { ok: false, err };
+  }
+}
+
+/** Reads, decides and stores requests in one transaction: five statements for all of them. */
+async function placeTogether(deps: Deps, requests: Placement[]): Promise<Settled<Placed | undefined>[]> {
+  return inTransaction(deps.db, async (trx) => {
+    const users = await lockUsersByName(deps.db, trx, distinct(requests.map((r) => r.username)));
+    const byName = new Map(users.map((u) => [u.username, u]));
+    const known = requests.filter((r) => byName.has(r.username));
+    const [pending, holders] =
+      known.length === 0
+        ? [new Map<number, number>(), []]
+        : [
+            await pendingCounts(
+              trx,
+              users.map((u) => u.id),
+            ),
+            await pendingHolders(trx, distinct(known.map((r) => pendingKey(r.billingName, r.amount)))),
+          ];
+    const byKey = new Map(holders.map((o) => [pendingKey(o.billingName, o.amount), o]));
+    const plan = planPlacements(requests, byName, pending, byKey, deps.config.maxPendingPerUser);
+    const stored = plan.inserts.length === 0 ? [] : await insertPendingOrders(trx, plan.inserts);
+    await recordAudits(trx, creations(requests, plan, stored));
+    return plan.decisions.map((d) => settled(d, stored));
+  });
+}
+
+function creations(requests: Placement[], plan: Plan, stored: Order[]): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  plan.decisions.forEach((d, i) => {
+    if (d.kind !== 'new') return;
+    const order = stored[d.insert] as Order;
+    const { actor, nowMs } = requests[i] as Placement;
+    entries.push({
+      actor,
+      action: 'create',
+      orderId: order.id,
+      userId: order.userId,
+      to: 'pending',
+      atMs: nowMs,
+    });
+  });
+  return entries;
+}
+
+function settled(d: Decision, stored: Order[]): Settled<Placed | undefined> {
+  switch (d.kind) {
+    case 'no_user':
+      return { ok: true, value: undefined };
+    case 'refused':
+      return { ok: false, err: fail(d.code) };
+    case 'found':
+      return { ok: true, value: { order: d.order, created: false } };
+    case 'new':
+      return { ok: true, value: { order: stored[d.insert] as Order, created: true } };
+    case 'same_as_new':
+      return { ok: true, value: { order: stored[d.insert] as Order, created: false } };
+  }
+}
+
+const distinct = <T>(values: T[]): T[] => [...new Set(values)];
+
+// A batch's statements grow with it; 64 keeps each well inside every database's parameter limit.
+const BATCH_SIZE_MAX = 64;
+const batches = new WeakMap<Deps, TurnBatch<Placement, Placed | undefined>>();
+
+/**
+ * Stores the order of a deposit request, or finds the caller's identical pending one; `undefined`
+ * when the user does not exist. Requests that arrive together are decided and stored together,
+ * under the row locks of their users. Rejects with `UniqueConflict` when a transaction outside the
+ * batch took this request's order number or pending key meanwhile.
+ */
+export function placeOrder(deps: Deps, placement: Placement): Promise<Placed | undefined> {
+  let batch = batches.get(deps);
+  if (!batch) {
+    batch = new TurnBatch((requests) => placeBatch(deps, requests), BATCH_SIZE_MAX);
+    batches.set(deps, batch);
+  }
+  return batch.add(placement);
+}
