@@ -111,7 +111,7 @@ async function placeAlone(deps: Deps, request: Placement): Promise<Settled<Place
   }
 }
 
-/** Reads, decides and stores requests in one transaction: five statements for all of them. */
+/** Reads, decides and stores requests in one transaction: the same few statements for all of them. */
 async function placeTogether(deps: Deps, requests: Placement[]): Promise<Settled<Placed | undefined>[]> {
   return inTransaction(deps.db, async (trx) => {
     const users = await lockUsersByName(deps.db, trx, distinct(requests.map((r) => r.username)));
