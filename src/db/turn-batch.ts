@@ -53,7 +53,8 @@ export class TurnBatch<I, O> {
       this.inFlight--;
       this.schedule();
     };
-    const stalled = setTimeout(release, this.stallMs);
+    // Without a bound on batches in flight, none holds back the next.
+    const stalled = Number.isFinite(this.inFlightMax) ? setTimeout(release, this.stallMs) : undefined;
     let outcomes: Settled<O>[];
     try {
       outcomes = await this.run(batch.map((w) => w.item));
