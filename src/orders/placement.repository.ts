@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, SqliteAdapter } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { padded, paddedIds, slotList } from '../db/padded-ids.js';
@@ -96,8 +96,15 @@ export async function insertPendingOrders(trx: Tx, orders: NewPendingOrder[]): P
   let stored: { id: unknown; order_number: string }[];
   try {
     const inserted = await insertRows({ rows: orders.length })(trx, params);
-    // MySQL's ids of a many-row insert need not be consecutive, and SQLite's insert returns none.
-    stored = returnsWhatItWrites(trx) ? (inserted.rows as typeof stored) : await idsOf(trx, orders);
+    if (returnsWhatItWrites(trx)) stored = inserted.rows as typeof stored;
+    else if (trx.getExecutor().adapter instanceof SqliteAdapter) {
+      // SQLite's one writer gives the rows of one insert consecutive ids; it reports the last.
+      const last = toSafeInt(inserted.insertId);
+      stored = orders.map((o, i) => ({ id: last - orders.length + 1 + i, order_number: o.orderNumber }));
+    } else {
+      // MySQL's ids of a many-row insert need not be consecutive (innodb_autoinc_lock_mode=2).
+      stored = await idsOf(trx, orders);
+    }
   } catch (err) {
     if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
       throw new UniqueConflict('pending_key');
