@@ -85,6 +85,9 @@ forEachDatabase(
       );
       expect(sample(text, 'ledger_check_ok')).toBe(-1);
       expect(sample(text, 'rate_limit_fallback')).toBe(0);
+      // MariaDB/MySQL and PostgreSQL place deposits in batches; SQLite places each alone.
+      expect(sample(text, 'deposit_batch_size_sum')).toBe(h().dialect === 'sqlite' ? 0 : 2);
+      expect(sample(text, 'deposit_batch_stalls_total')).toBe(0);
     });
 
     it('documents every route in /openapi.json and serves the docs page locally', async () => {

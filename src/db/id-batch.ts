@@ -25,8 +25,7 @@ export class IdBatch {
         await write([...new Set(marks.map((m) => m.id))], atMs);
         return marks.map(() => done);
       },
-      idsMax,
-      Number.POSITIVE_INFINITY,
+      { sizeMax: idsMax, inFlightMax: Number.POSITIVE_INFINITY },
     );
   }
 

@@ -20,11 +20,14 @@ describe('TurnBatch', () => {
   it('gathers what arrives while a batch runs into the next one, up to sizeMax each', async () => {
     const runs: number[][] = [];
     let finish: () => void = () => undefined;
-    const batch = new TurnBatch<number, number>(async (items) => {
-      runs.push(items);
-      if (runs.length === 1) await new Promise<void>((resolve) => (finish = resolve));
-      return doubled(items);
-    }, 2);
+    const batch = new TurnBatch<number, number>(
+      async (items) => {
+        runs.push(items);
+        if (runs.length === 1) await new Promise<void>((resolve) => (finish = resolve));
+        return doubled(items);
+      },
+      { sizeMax: 2 },
+    );
     const first = batch.add(1);
     await nextTurn();
     const later = [2, 3, 4].map((n) => batch.add(n));
@@ -68,8 +71,9 @@ describe('TurnBatch', () => {
     // A failed batch does not stop the ones after it.
     expect(await batch.add(5)).toBe(5);
   });
-  it('lets the next batch start once the running one has stalled for stallMs', async () => {
+  it('lets the next batch start once the running one has stalled for stallMs, and says so', async () => {
     const runs: number[][] = [];
+    let stalls = 0;
     let finish: () => void = () => undefined;
     const batch = new TurnBatch<number, number>(
       async (items) => {
@@ -77,9 +81,7 @@ describe('TurnBatch', () => {
         if (items.includes(1)) await new Promise<void>((resolve) => (finish = resolve));
         return doubled(items);
       },
-      64,
-      1,
-      20,
+      { stallMs: 20, onStall: () => stalls++ },
     );
     const stuck = batch.add(1);
     await nextTurn();
@@ -89,6 +91,7 @@ describe('TurnBatch', () => {
     // The first batch is still running; the second goes ahead of it after 20 ms.
     expect(await next).toBe(4);
     expect(runs).toEqual([[1], [2]]);
+    expect(stalls).toBe(1);
     finish();
     expect(await stuck).toBe(2);
   });

@@ -14,17 +14,35 @@ interface Waiting<I, O> {
  * that does not answer) stops holding back the next one, so that no item waits for more than its
  * own batch and `stallMs`.
  */
+export interface TurnBatchOptions {
+  /** Items per batch at most (64). */
+  sizeMax?: number;
+  /** Batches running at once at most (1). */
+  inFlightMax?: number;
+  /** After this long a running batch no longer holds back the next (100 ms). */
+  stallMs?: number;
+  /** Told each time a batch has run for `stallMs`. */
+  onStall?: () => void;
+}
+
 export class TurnBatch<I, O> {
   private queue: Waiting<I, O>[] = [];
   private scheduled = false;
   private inFlight = 0;
+  private readonly sizeMax: number;
+  private readonly inFlightMax: number;
+  private readonly stallMs: number;
+  private readonly onStall: () => void;
 
   constructor(
     private readonly run: (items: I[]) => Promise<Settled<O>[]>,
-    private readonly sizeMax = 64,
-    private readonly inFlightMax = 1,
-    private readonly stallMs = 100,
-  ) {}
+    options: TurnBatchOptions = {},
+  ) {
+    this.sizeMax = options.sizeMax ?? 64;
+    this.inFlightMax = options.inFlightMax ?? 1;
+    this.stallMs = options.stallMs ?? 100;
+    this.onStall = options.onStall ?? (() => undefined);
+  }
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -54,7 +72,11 @@ export class TurnBatch<I, O> {
       this.schedule();
     };
     // Without a bound on batches in flight, none holds back the next.
-    const stalled = Number.isFinite(this.inFlightMax) ? setTimeout(release, this.stallMs) : undefined;
+    const stall = () => {
+      this.onStall();
+      release();
+    };
+    const stalled = Number.isFinite(this.inFlightMax) ? setTimeout(stall, this.stallMs) : undefined;
     let outcomes: Settled<O>[];
     try {
       outcomes = await this.run(batch.map((w) => w.item));

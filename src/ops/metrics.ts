@@ -11,6 +11,10 @@ export interface ServiceMetrics {
   ledgerChecked(ok: boolean, atMs: number): void;
   httpRequest(method: string, route: string, status: number, seconds: number): void;
   rateLimitFallback(active: boolean): void;
+  /** A transaction placed this many deposit requests together (MariaDB/MySQL, PostgreSQL). */
+  depositBatch(size: number): void;
+  /** A batch of deposit requests ran past its stall bound and let the next one start. */
+  depositBatchStalled(): void;
 }
 
 const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -72,6 +76,17 @@ export class PromMetrics implements ServiceMetrics {
     help: 'Times Redis failed and rate limits fell back to per-instance counting',
     registers: [this.registry],
   });
+  private readonly batchSizes = new Histogram({
+    name: 'deposit_batch_size',
+    help: 'Deposit requests placed by one transaction (MariaDB/MySQL and PostgreSQL)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  private readonly batchStalls = new Counter({
+    name: 'deposit_batch_stalls_total',
+    help: 'Deposit batches still running after 100 ms, which let the next batch start (a slow database)',
+    registers: [this.registry],
+  });
   private readonly ledgerOk = new Gauge({
     name: 'ledger_check_ok',
     help: 'Result of the last ledger invariant check: 1 ok, 0 mismatch, -1 not run yet',
@@ -120,6 +135,12 @@ export class PromMetrics implements ServiceMetrics {
   rateLimitFallback(active: boolean): void {
     this.fallback.set(active ? 1 : 0);
     if (active) this.fallbacks.inc();
+  }
+  depositBatch(size: number): void {
+    this.batchSizes.observe(size);
+  }
+  depositBatchStalled(): void {
+    this.batchStalls.inc();
   }
   httpRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };

@@ -191,7 +191,13 @@ export async function placeOrder(deps: Deps, placement: Placement): Promise<Plac
   }
   let batch = batches.get(deps);
   if (!batch) {
-    batch = new TurnBatch((requests) => placeBatch(deps, requests), BATCH_SIZE_MAX);
+    batch = new TurnBatch(
+      (requests) => {
+        deps.metrics?.depositBatch(requests.length);
+        return placeBatch(deps, requests);
+      },
+      { sizeMax: BATCH_SIZE_MAX, onStall: () => deps.metrics?.depositBatchStalled() },
+    );
     batches.set(deps, batch);
   }
   return batch.add(placement);
