@@ -12,12 +12,8 @@ import { connect, type Db, type Dialect } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import type { Deps } from '../src/deps.js';
 import { systemClock, systemRandom } from '../src/deps.js';
-import {
-  countAllPending,
-  findExpiredPending,
-  findOrder,
-  pendingKey,
-} from '../src/orders/orders.repository.js';
+import { pendingKey } from '../src/domain/placement.js';
+import { countAllPending, findExpiredPending, findOrder } from '../src/orders/orders.repository.js';
 import { transactionHistory } from '../src/orders/orders.service.js';
 import { lockUsersByName, pendingCounts, pendingHolders } from '../src/orders/placement.repository.js';
 import { payactionClientFor } from '../src/payaction/client.js';

@@ -6,14 +6,6 @@ interface Waiting<I, O> {
   reject(err: unknown): void;
 }
 
-/**
- * Runs the items given within one turn of the event loop as one batch, and those given while
- * `inFlightMax` batches run as the next: one transaction's statements for what would have been a
- * transaction each. `run` settles every item of its batch; if it throws, every item fails with it.
- * Nothing settles before its batch has returned. A batch still running after `stallMs` (a database
- * that does not answer) stops holding back the next one, so that no item waits for more than its
- * own batch and `stallMs`.
- */
 export interface TurnBatchOptions {
   /** Items per batch at most (64). */
   sizeMax?: number;
@@ -25,6 +17,14 @@ export interface TurnBatchOptions {
   onStall?: () => void;
 }
 
+/**
+ * Runs the items given within one turn of the event loop as one batch, and those given while
+ * `inFlightMax` batches run as the next: one transaction's statements for what would have been a
+ * transaction each. `run` settles every item of its batch; if it throws, every item fails with it.
+ * Nothing settles before its batch has returned. A batch still running after `stallMs` (a database
+ * that does not answer) stops holding back the next one, so that no item waits for more than its
+ * own batch and `stallMs`.
+ */
 export class TurnBatch<I, O> {
   private queue: Waiting<I, O>[] = [];
   private scheduled = false;

@@ -133,9 +133,6 @@ export function toOrder(row: Omit<OrderJoinRow, keyof Owner>, owner: Owner = row
   };
 }
 
-/** Two pending orders with one name and amount would be indistinguishable to Payaction. */
-export const pendingKey = (billingName: string, amount: number): string => `${billingName}|${amount}`;
-
 const orderByNumber = prepared((db, p: { orderNumber: string }) =>
   ordersWithUser(db).where('orders.order_number', '=', p.orderNumber),
 );

@@ -5,22 +5,19 @@ import { inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { fail } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
+import { type Ask, type Plan as DomainPlan, pendingKey, planPlacements } from '../domain/placement.js';
 import type { User } from '../users/users.repository.js';
-import { type Order, pendingKey } from './orders.repository.js';
+import type { Order } from './orders.repository.js';
 import {
   insertPendingOrders,
   lockUsersByName,
-  type NewPendingOrder,
   pendingCounts,
   pendingHolders,
 } from './placement.repository.js';
 
 /** One deposit request's order, as it would be stored if it is new. */
-export interface Placement {
+export interface Placement extends Ask {
   actor: Actor;
-  username: string;
-  billingName: string;
-  amount: number;
   orderNumber: string;
   nowMs: number;
   expiresAt: number;
@@ -29,61 +26,8 @@ export interface Placement {
 /** The order a request got, and whether this request stored it; `undefined`: no such user. */
 export type Placed = { order: Order; created: boolean };
 
-/** What the rules make of one request, given what the database holds and the requests before it. */
-export type Decision =
-  | { kind: 'no_user' }
-  | { kind: 'refused'; code: 'ambiguous_match' | 'too_many_pending' }
-  | { kind: 'found'; order: Order }
-  | { kind: 'new'; insert: number }
-  | { kind: 'same_as_new'; insert: number };
-
-export interface Plan {
-  decisions: Decision[];
-  /** The orders to store; `Decision.insert` indexes this. */
-  inserts: NewPendingOrder[];
-}
-
-/**
- * The deposit rules over a batch, in arrival order, exactly as if each request had run alone after
- * the ones before it: a user's identical pending order is given again; a name + amount pending for
- * another user is refused (Payaction could not tell the two apart); a user at `pendingMax` pending
- * orders gets no more. `users` holds the users that exist, `pending` their pending counts and
- * `holders` the pending orders holding any of the requests' keys.
- */
-export function planPlacements(
-  requests: Placement[],
-  users: ReadonlyMap<string, User>,
-  pending: ReadonlyMap<number, number>,
-  holders: ReadonlyMap<string, Order>,
-  pendingMax: number,
-): Plan {
-  const counts = new Map(pending);
-  const claimed = new Map<string, { userId: number; insert: number }>();
-  const inserts: NewPendingOrder[] = [];
-  const decisions = requests.map((r): Decision => {
-    const user = users.get(r.username);
-    if (!user) return { kind: 'no_user' };
-    const key = pendingKey(r.billingName, r.amount);
-    const holder = holders.get(key);
-    if (holder)
-      return holder.userId === user.id ? { kind: 'found', order: holder } : refused('ambiguous_match');
-    const earlier = claimed.get(key);
-    if (earlier) {
-      return earlier.userId === user.id
-        ? { kind: 'same_as_new', insert: earlier.insert }
-        : refused('ambiguous_match');
-    }
-    const count = counts.get(user.id) ?? 0;
-    if (count >= pendingMax) return refused('too_many_pending');
-    counts.set(user.id, count + 1);
-    const insert = inserts.push({ user, ...r, pendingKey: key }) - 1;
-    claimed.set(key, { userId: user.id, insert });
-    return { kind: 'new', insert };
-  });
-  return { decisions, inserts };
-}
-
-const refused = (code: 'ambiguous_match' | 'too_many_pending'): Decision => ({ kind: 'refused', code });
+type Plan = DomainPlan<Placement, User, Order>;
+type Decision = Plan['decisions'][number];
 
 /**
  * A batch in one transaction. If a transaction outside it took an order number or pending key one
@@ -117,16 +61,15 @@ async function placeTogether(deps: Deps, requests: Placement[]): Promise<Settled
     const users = await lockUsersByName(deps.db, trx, distinct(requests.map((r) => r.username)));
     const byName = new Map(users.map((u) => [u.username, u]));
     const known = requests.filter((r) => byName.has(r.username));
-    const [pending, holders] =
-      known.length === 0
-        ? [new Map<number, number>(), []]
-        : [
-            await pendingCounts(
-              trx,
-              users.map((u) => u.id),
-            ),
-            await pendingHolders(trx, distinct(known.map((r) => pendingKey(r.billingName, r.amount)))),
-          ];
+    const keys = distinct(known.map((r) => pendingKey(r.billingName, r.amount)));
+    const pending =
+      users.length === 0
+        ? new Map<number, number>()
+        : await pendingCounts(
+            trx,
+            users.map((u) => u.id),
+          );
+    const holders = keys.length === 0 ? [] : await pendingHolders(trx, keys);
     const byKey = new Map(holders.map((o) => [pendingKey(o.billingName, o.amount), o]));
     const plan = planPlacements(requests, byName, pending, byKey, deps.config.maxPendingPerUser);
     const stored = plan.inserts.length === 0 ? [] : await insertPendingOrders(trx, plan.inserts);
@@ -177,15 +120,14 @@ const batches = new WeakMap<Deps, TurnBatch<Placement, Placed | undefined>>();
 /**
  * Stores the order of a deposit request, or finds the caller's identical pending one; `undefined`
  * when the user does not exist. On MariaDB/MySQL and PostgreSQL, requests that arrive together are
- * decided and stored together, under the row locks of their users. Rejects with `UniqueConflict` when a transaction outside the
- * batch took this request's order number or pending key meanwhile.
+ * decided and stored together, under the row locks of their users. Rejects with `UniqueConflict`
+ * when a transaction outside the batch took this request's order number or pending key meanwhile.
  */
 export async function placeOrder(deps: Deps, placement: Placement): Promise<Placed | undefined> {
   // SQLite's group commit already gives the requests of a turn one transaction and one fsync, and
   // its statements cost microseconds: a batch of its own there only added a turn and its keeping.
   if (deps.db.groupCommit) {
-    const [outcome] = await placeTogether(deps, [placement]);
-    if (!outcome) throw new Error('a placement went unanswered');
+    const outcome = await placeAlone(deps, placement);
     if (!outcome.ok) throw outcome.err;
     return outcome.value;
   }

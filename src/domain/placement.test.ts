@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Order } from '../orders/orders.repository.js';
+import type { Placement } from '../orders/placement.js';
 import type { User } from '../users/users.repository.js';
-import type { Order } from './orders.repository.js';
-import { type Placement, planPlacements } from './placement.js';
+import { planPlacements } from './placement.js';
 
 const user = (id: number, username: string): User => ({
   id,
