@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared, preparedShapes } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
+import { type Statement, statement } from '../db/trips.js';
 import type { Actor, ActorKind, OrderStatus } from '../domain/order.js';
 
 export interface AuditEntry {
@@ -57,6 +58,10 @@ export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Prom
   await insertEntry(db, entryParams(entry));
 }
 
+/** `recordAudit` as a statement to send with others. */
+export const auditEntry = (db: Kysely<Database>, entry: AuditEntry): Statement<void> =>
+  statement(insertEntry.bound(db, entryParams(entry)), () => undefined);
+
 // The parameters of row `i` of a many-row insert: each name with the row's number after it.
 const rowParams = (p: Record<string, unknown>, i: number) =>
   new Proxy({} as AuditParams, { get: (_target, name) => p[`${String(name)}${i}`] });
@@ -67,12 +72,12 @@ const insertEntries = preparedShapes(
       db.insertInto('audit_log').values(Array.from({ length: rows }, (_, i) => auditRow(rowParams(p, i)))),
 );
 
-/** `recordAudit` for several entries, in one statement. */
-export async function recordAudits(db: Kysely<Database>, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** `recordAudit` for several entries, as one statement to send with others; none: nothing to send. */
+export function auditRows(db: Kysely<Database>, entries: AuditEntry[]): Statement<void>[] {
+  if (entries.length === 0) return [];
   const params: Record<string, unknown> = {};
   entries.forEach((entry, i) => {
     for (const [name, value] of Object.entries(entryParams(entry))) params[`${name}${i}`] = value;
   });
-  await insertEntries({ rows: entries.length })(db, params);
+  return [statement(insertEntries({ rows: entries.length }).bound(db, params), () => undefined)];
 }

@@ -176,6 +176,8 @@ function openMysql(url: string, options: ConnectOptions): Kysely<Database> {
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: false,
+    // A batch's statements travel together (src/db/trips.ts). Every value is bound, never spliced.
+    multipleStatements: true,
   });
   return new Kysely<Database>({
     dialect: new MysqlDialect({

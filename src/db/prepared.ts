@@ -121,6 +121,12 @@ function sqlFor(compiled: Compiled, values: Record<string, unknown>): string {
   return text;
 }
 
+/** A prepared query: called, it runs; `bound` gives it with its parameters, unsent. */
+export interface PreparedQuery<P, R> {
+  (db: Kysely<Database>, params: P): Promise<QueryResult<R>>;
+  bound(db: Kysely<Database>, params: P): CompiledQuery<R>;
+}
+
 /**
  * A query built and compiled once per database dialect; each call only binds its parameters.
  * Building and compiling a Kysely query costs several times what SQLite takes to run a small one,
@@ -128,12 +134,14 @@ function sqlFor(compiled: Compiled, values: Record<string, unknown>): string {
  * of `params` (they are markers while it runs), and must pass each one as a bound value or
  * through `inlinedInteger`.
  */
-export function prepared<P extends object, R>(build: (db: Kysely<Database>, params: P) => Compilable<R>) {
+export function prepared<P extends object, R>(
+  build: (db: Kysely<Database>, params: P) => Compilable<R>,
+): PreparedQuery<P, R> {
   const byAdapter = new WeakMap<DialectAdapter, Compiled>();
-  return (db: Kysely<Database>, params: P): Promise<QueryResult<R>> => {
+  const bound = (db: Kysely<Database>, params: P): CompiledQuery<R> => {
     const executor = db.getExecutor();
     // A plugin may rewrite each query as it is compiled: such a database gets every query built anew.
-    if (executor.plugins.length > 0) return db.executeQuery(build(db, params));
+    if (executor.plugins.length > 0) return build(db, params).compile();
     // Transactions share their database's adapter, so each dialect compiles the query once.
     const adapter = executor.adapter;
     let compiled = byAdapter.get(adapter);
@@ -144,21 +152,22 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
     const values = params as Record<string, unknown>;
     const parameters = compiled.bindings.map((b) => ('name' in b ? values[b.name] : b.value));
     // A plain object: CompiledQuery.raw freezes three objects and makes a query id on every call.
-    const query: CompiledQuery<R> = {
-      sql: sqlFor(compiled, values),
-      query: compiled.node,
-      parameters,
-      queryId: compiled.queryId,
-    };
-    const route = directRoutes.get(db);
-    if (!route?.ready()) return db.executeQuery<R>(query);
-    // A driver may throw before it returns a promise; callers expect a rejection, as from Kysely.
-    try {
-      return route.connection.executeQuery<R>(query);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return { sql: sqlFor(compiled, values), query: compiled.node, parameters, queryId: compiled.queryId };
   };
+  const run = (db: Kysely<Database>, params: P) => runBound(db, bound(db, params));
+  return Object.assign(run, { bound });
+}
+
+/** Runs a bound query on `db`, straight on its connection where `routeDirectly` allows. */
+export function runBound<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  const route = directRoutes.get(db);
+  if (!route?.ready()) return db.executeQuery<R>(query);
+  // A driver may throw before it returns a promise; callers expect a rejection, as from Kysely.
+  try {
+    return route.connection.executeQuery<R>(query);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**
@@ -168,7 +177,7 @@ export function prepared<P extends object, R>(build: (db: Kysely<Database>, para
 export function preparedShapes<S extends Record<string, boolean | number>, P extends object, R>(
   build: (shape: S) => (db: Kysely<Database>, params: P) => Compilable<R>,
 ) {
-  const byShape = new Map<string, ReturnType<typeof prepared<P, R>>>();
+  const byShape = new Map<string, PreparedQuery<P, R>>();
   return (shape: S) => {
     // In the shape's own key order, unsorted: a shape written with its keys in another order gets
     // a prepared query of its own, the same SQL, which costs one more compile and nothing else.

@@ -1,17 +1,17 @@
-import { type Kysely, SqliteAdapter } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
-import { padded, paddedIds, slotList } from '../db/padded-ids.js';
+import { padded, slotList } from '../db/padded-ids.js';
 import { preparedShapes, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
-import type { Tx } from '../db/tx.js';
+import { type Statement, statement } from '../db/trips.js';
 import { toSafeInt } from '../db/values.js';
 import { toUser, type User } from '../users/users.repository.js';
 import { type Order, ordersWithUser, toOrder } from './orders.repository.js';
 
 /*
  * The statements of a batch of deposit requests: each reads or writes the rows of every request in
- * the batch at once, so that a batch costs a handful of round trips, not a handful per request.
+ * the batch at once, and they travel in a few trips (src/db/trips.ts), not a few per request.
  */
 
 const usersNamed = preparedShapes(
@@ -29,29 +29,38 @@ const usersNamed = preparedShapes(
  * The users named, with their row locks held for the rest of the transaction, so that checks over
  * their orders (how many are pending) cannot interleave with another transaction of theirs.
  */
-export async function lockUsersByName(db: Db, trx: Tx, usernames: string[]): Promise<User[]> {
+export function lockedUsersNamed(db: Db, usernames: string[]): Statement<User[]> {
   const { slots, params } = padded(usernames, 'u');
   // BEGIN IMMEDIATE already gave this transaction SQLite's one write lock: nothing can interleave.
-  const result = await usersNamed({ slots, lock: db.dialect !== 'sqlite' })(trx, params);
-  return result.rows.map(toUser);
+  const query = usersNamed({ slots, lock: db.dialect !== 'sqlite' }).bound(db.kysely, params);
+  return statement(query, (r) => r.rows.map(toUser));
 }
 
-const pendingOfUsers = preparedShapes(
+const pendingOfNamed = preparedShapes(
   ({ slots }: { slots: number }) =>
-    (db: Kysely<Database>, p: Record<string, number>) =>
+    (db: Kysely<Database>, p: Record<string, string>) =>
       db
-        .selectFrom('orders')
-        .select(['user_id', (eb) => eb.fn.countAll().as('n')])
-        .where('user_id', 'in', slotList(slots, p))
-        .where('status', '=', 'pending')
-        .groupBy('user_id'),
+        .selectFrom('users')
+        .select((eb) => [
+          'users.id',
+          eb
+            .selectFrom('orders')
+            .select(eb.fn.countAll().as('c'))
+            .whereRef('orders.user_id', '=', 'users.id')
+            .where('orders.status', '=', 'pending')
+            .as('n'),
+        ])
+        .where('users.username', 'in', slotList(slots, p, 'u')),
 );
 
-/** How many pending orders each user has; users with none are absent. */
-export async function pendingCounts(trx: Tx, userIds: number[]): Promise<Map<number, number>> {
-  const { slots, params } = paddedIds(userIds);
-  const { rows } = await pendingOfUsers({ slots })(trx, params);
-  return new Map(rows.map((r) => [toSafeInt(r.user_id), toSafeInt(r.n)]));
+/**
+ * How many pending orders each of the users named has, by user id.
+ * By name, so that it can travel with the lock of those users, after which it runs.
+ */
+export function pendingCounts(db: Db, usernames: string[]): Statement<Map<number, number>> {
+  const { slots, params } = padded(usernames, 'u');
+  const query = pendingOfNamed({ slots }).bound(db.kysely, params);
+  return statement(query, (r) => new Map(r.rows.map((row) => [toSafeInt(row.id), toSafeInt(row.n)])));
 }
 
 const holdersOf = preparedShapes(
@@ -61,10 +70,10 @@ const holdersOf = preparedShapes(
 );
 
 /** The pending orders (of anyone) that hold one of `keys`. */
-export async function pendingHolders(trx: Tx, keys: string[]): Promise<Order[]> {
+export function pendingHolders(db: Db, keys: string[]): Statement<Order[]> {
   const { slots, params } = padded(keys, 'k');
-  const { rows } = await holdersOf({ slots })(trx, params);
-  return rows.map((row) => toOrder(row));
+  const query = holdersOf({ slots }).bound(db.kysely, params);
+  return statement(query, (r) => r.rows.map((row) => toOrder(row)));
 }
 
 export interface NewPendingOrder {
@@ -77,12 +86,21 @@ export interface NewPendingOrder {
   expiresAt: number;
 }
 
+/** What a unique violation of the insert means: another order took its number or its key. */
+function orderConflict(err: unknown): UniqueConflict | undefined {
+  if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
+    return new UniqueConflict('pending_key');
+  if (isUniqueViolation(err, 'orders_order_number_uq', 'orders.order_number'))
+    return new UniqueConflict('order_number');
+  return undefined;
+}
+
 /**
- * Stores new pending orders in one statement and returns them as stored, in the order given.
- * Throws `UniqueConflict('pending_key' | 'order_number')` when another order holds either; then
+ * Stores new pending orders in one insert and answers them as stored, in the order given. Fails
+ * with `UniqueConflict('pending_key' | 'order_number')` when another order holds either; then
  * none of them is stored.
  */
-export async function insertPendingOrders(trx: Tx, orders: NewPendingOrder[]): Promise<Order[]> {
+export function newPendingOrders(db: Db, orders: NewPendingOrder[]): Statement<Order[]> {
   const params: Record<string, string | number> = {};
   orders.forEach((o, i) => {
     params[`n${i}`] = o.orderNumber;
@@ -93,31 +111,46 @@ export async function insertPendingOrders(trx: Tx, orders: NewPendingOrder[]): P
     params[`t${i}`] = o.nowMs;
     params[`e${i}`] = o.expiresAt;
   });
-  let stored: { id: unknown; order_number: string }[];
-  try {
-    const inserted = await insertRows({ rows: orders.length })(trx, params);
-    if (returnsWhatItWrites(trx)) stored = inserted.rows as typeof stored;
-    else if (trx.getExecutor().adapter instanceof SqliteAdapter) {
-      // SQLite's one writer gives the rows of one insert consecutive ids; it reports the last.
-      const last = toSafeInt(inserted.insertId);
-      stored = orders.map((o, i) => ({ id: last - orders.length + 1 + i, order_number: o.orderNumber }));
-    } else {
-      // MySQL's ids of a many-row insert need not be consecutive (innodb_autoinc_lock_mode=2).
-      stored = await idsOf(trx, orders);
-    }
-  } catch (err) {
-    if (isUniqueViolation(err, 'orders_pending_key_uq', 'orders.pending_key'))
-      throw new UniqueConflict('pending_key');
-    if (isUniqueViolation(err, 'orders_order_number_uq', 'orders.order_number'))
-      throw new UniqueConflict('order_number');
-    throw err;
+  const insert = insertRows({ rows: orders.length }).bound(db.kysely, params);
+  const asStored = (stored: { id: unknown; order_number: string }[]) => {
+    const ids = new Map(stored.map((r) => [r.order_number, toSafeInt(r.id)]));
+    return orders.map((o) => {
+      const id = ids.get(o.orderNumber);
+      if (id === undefined) throw new Error(`order ${o.orderNumber} was not stored`);
+      return storedOrder(id, o);
+    });
+  };
+  if (returnsWhatItWrites(db.kysely))
+    return statement(
+      insert,
+      (r) => asStored(r.rows as { id: unknown; order_number: string }[]),
+      orderConflict,
+    );
+  if (db.dialect === 'sqlite') {
+    // SQLite's one writer gives the rows of one insert consecutive ids; it reports the last.
+    return statement(
+      insert,
+      (r) => {
+        const last = toSafeInt(r.insertId);
+        return asStored(
+          orders.map((o, i) => ({ id: last - orders.length + 1 + i, order_number: o.orderNumber })),
+        );
+      },
+      orderConflict,
+    );
   }
-  const ids = new Map(stored.map((r) => [r.order_number, toSafeInt(r.id)]));
-  return orders.map((o) => {
-    const id = ids.get(o.orderNumber);
-    if (id === undefined) throw new Error(`order ${o.orderNumber} was not stored`);
-    return storedOrder(id, o);
-  });
+  // MySQL's ids of a many-row insert need not be consecutive (innodb_autoinc_lock_mode=2): read
+  // back by order number, in the same trip.
+  const { slots, params: numbers } = padded(
+    orders.map((o) => o.orderNumber),
+    'n',
+  );
+  const readBack = numbersOf({ slots }).bound(db.kysely, numbers);
+  return {
+    queries: [insert, readBack],
+    read: ([, ids]) => asStored((ids?.rows ?? []) as { id: unknown; order_number: string }[]),
+    failure: orderConflict,
+  };
 }
 
 const insertRows = preparedShapes(
@@ -149,14 +182,6 @@ const numbersOf = preparedShapes(
         .select(['id', 'order_number'])
         .where('order_number', 'in', slotList(slots, p, 'n')),
 );
-
-async function idsOf(trx: Tx, orders: NewPendingOrder[]) {
-  const { slots, params } = padded(
-    orders.map((o) => o.orderNumber),
-    'n',
-  );
-  return (await numbersOf({ slots })(trx, params)).rows;
-}
 
 /** A new order as the insert stored it, without reading it back. */
 function storedOrder(id: number, o: NewPendingOrder): Order {

@@ -1,19 +1,14 @@
-import { type AuditEntry, recordAudits } from '../audit/audit.repository.js';
+import { type AuditEntry, auditRows } from '../audit/audit.repository.js';
 import { UniqueConflict } from '../db/errors.js';
+import { inTrips } from '../db/trips.js';
 import { type Settled, TurnBatch } from '../db/turn-batch.js';
-import { inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { fail } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
 import { type Ask, type Plan as DomainPlan, pendingKey, planPlacements } from '../domain/placement.js';
 import type { User } from '../users/users.repository.js';
 import type { Order } from './orders.repository.js';
-import {
-  insertPendingOrders,
-  lockUsersByName,
-  pendingCounts,
-  pendingHolders,
-} from './placement.repository.js';
+import { lockedUsersNamed, newPendingOrders, pendingCounts, pendingHolders } from './placement.repository.js';
 
 /** One deposit request's order, as it would be stored if it is new. */
 export interface Placement extends Ask {
@@ -55,25 +50,27 @@ async function placeAlone(deps: Deps, request: Placement): Promise<Settled<Place
   }
 }
 
-/** Reads, decides and stores requests in one transaction: the same few statements for all of them. */
+/**
+ * Reads, decides and stores requests in one transaction of three trips, the same few statements
+ * for all of them: the users (locked) with their pending counts and the holders of their keys;
+ * the new orders; their audit rows with the COMMIT.
+ */
 async function placeTogether(deps: Deps, requests: Placement[]): Promise<Settled<Placed | undefined>[]> {
-  return inTransaction(deps.db, async (trx) => {
-    const users = await lockUsersByName(deps.db, trx, distinct(requests.map((r) => r.username)));
+  const { db } = deps;
+  const names = distinct(requests.map((r) => r.username));
+  const keys = distinct(requests.map((r) => pendingKey(r.billingName, r.amount)));
+  return inTrips(db, async (trips) => {
+    const [users, pending, holders] = await trips.send([
+      lockedUsersNamed(db, names),
+      pendingCounts(db, names),
+      pendingHolders(db, keys),
+    ]);
     const byName = new Map(users.map((u) => [u.username, u]));
-    const known = requests.filter((r) => byName.has(r.username));
-    const keys = distinct(known.map((r) => pendingKey(r.billingName, r.amount)));
-    const pending =
-      users.length === 0
-        ? new Map<number, number>()
-        : await pendingCounts(
-            trx,
-            users.map((u) => u.id),
-          );
-    const holders = keys.length === 0 ? [] : await pendingHolders(trx, keys);
     const byKey = new Map(holders.map((o) => [pendingKey(o.billingName, o.amount), o]));
     const plan = planPlacements(requests, byName, pending, byKey, deps.config.maxPendingPerUser);
-    const stored = plan.inserts.length === 0 ? [] : await insertPendingOrders(trx, plan.inserts);
-    await recordAudits(trx, creations(requests, plan, stored));
+    const [stored] =
+      plan.inserts.length === 0 ? [[] as Order[]] : await trips.send([newPendingOrders(db, plan.inserts)]);
+    await trips.send(auditRows(db.kysely, creations(requests, plan, stored)), { commit: true });
     return plan.decisions.map((d) => settled(d, stored));
   });
 }
