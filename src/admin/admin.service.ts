@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit.repository.js';
+import { inTrips } from '../db/trips.js';
 import { inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { fail } from '../domain/errors.js';
@@ -108,7 +109,12 @@ export async function manualMatch(
 ): Promise<Order> {
   const order = await adminOrder(deps, orderNumber);
   const now = deps.clock.now();
-  const result = await inTransaction(deps.db, (trx) => creditOnce(trx, order, actor, now, reason));
+  const result = await inTrips(deps.db, async (trips) => {
+    const credit = await creditOnce(deps.db, trips, order.orderNumber, actor, now, reason);
+    await trips.send(credit.rows, { commit: true });
+    return credit.result;
+  });
+  if (result.outcome === 'no_order') throw fail('order_not_found');
   if (result.outcome === 'already_credited') throw fail('invalid_state', 'already_matched');
   deps.metrics?.orderMatched(result.lateMatch);
   return adminOrder(deps, orderNumber);

@@ -1,5 +1,6 @@
-import { recordAudit } from '../audit/audit.repository.js';
-import type { Tx } from '../db/tx.js';
+import { auditEntry } from '../audit/audit.repository.js';
+import type { Db } from '../db/connect.js';
+import type { Statement, Trips } from '../db/trips.js';
 import {
   type Actor,
   CREDITABLE_FROM,
@@ -7,63 +8,90 @@ import {
   isLateMatch,
   type OrderStatus,
 } from '../domain/order.js';
-import { findOrder, moveToMatched, type Order } from '../orders/orders.repository.js';
-import { addToBalance } from '../users/users.repository.js';
-import { insertLedgerEntry } from './ledger.repository.js';
+import { matchFrom, matchPendingNumbered, type Order, orderNumbered } from '../orders/orders.repository.js';
+import { balanceCredited } from '../users/users.repository.js';
+import { ledgerEntry } from './ledger.repository.js';
 
 export type CreditResult =
-  | { outcome: 'credited'; lateMatch: boolean; balanceAfter: number }
-  | { outcome: 'already_credited'; status: OrderStatus };
+  | { outcome: 'credited'; order: Order; lateMatch: boolean; balanceAfter: number }
+  | { outcome: 'already_credited'; order: Order; status: OrderStatus }
+  | { outcome: 'no_order' };
+
+export interface Credit {
+  result: CreditResult;
+  /** The credit's ledger and audit rows: the caller sends them, with its own, in its last trip. */
+  rows: Statement<void>[];
+}
 
 /**
  * The one path by which money reaches a balance (webhook and manual match alike). Inside the
  * caller's transaction: a conditional move to `matched` whose row count picks exactly one winner,
  * the balance increment, and a ledger row unique on (order, reason) as a second guard. Losing the
  * race is a normal result. The amount is always the stored one; a webhook carries none.
+ *
+ * Two trips in the usual case: the move from pending (by order number) with the read of the
+ * order, then the balance; the rows go with the caller's COMMIT.
  */
 export async function creditOnce(
-  trx: Tx,
-  order: Order,
+  db: Db,
+  trips: Trips,
+  orderNumber: string,
   actor: Actor,
   nowMs: number,
   why: string,
-): Promise<CreditResult> {
-  // Tried in the transition table's order, pending first. Money that arrives for an order cancelled
-  // meanwhile is still the user's: it is credited and flagged as a late match.
-  let movedFrom: OrderStatus | undefined;
-  for (const from of CREDITABLE_FROM) {
-    if (await moveToMatched(trx, order.id, from, nowMs, isLateMatch(from))) {
-      movedFrom = from;
-      break;
-    }
+): Promise<Credit> {
+  const { kysely } = db;
+  const [fromPending, read] = await trips.send([
+    matchPendingNumbered(kysely, orderNumber, nowMs),
+    orderNumbered(kysely, orderNumber),
+  ]);
+  if (!read) return { result: { outcome: 'no_order' }, rows: [] };
+  let order: Order = read;
+  let movedFrom: OrderStatus | undefined = fromPending ? 'pending' : undefined;
+  // Money that arrives for an order cancelled meanwhile is still the user's: it is credited and
+  // flagged as a late match. Each try is conditional on the status just read; a status that moves
+  // meanwhile is read again, and no status leads back to a creditable one, so this ends.
+  for (
+    let tries = 0;
+    !movedFrom && CREDITABLE_FROM.includes(order.status) && tries < CREDITABLE_FROM.length;
+    tries++
+  ) {
+    const from = order.status;
+    const [moved, again] = await trips.send([
+      matchFrom(kysely, order.id, from, nowMs),
+      orderNumbered(kysely, orderNumber),
+    ]);
+    if (moved) movedFrom = from;
+    if (again) order = again;
   }
-  if (movedFrom === undefined) {
-    const current = await findOrder(trx, order.orderNumber);
-    if (!current || !CREDITED_STATUSES.includes(current.status)) {
-      throw new Error(`order ${order.orderNumber} is neither creditable nor credited`);
+  if (!movedFrom) {
+    if (!CREDITED_STATUSES.includes(order.status)) {
+      throw new Error(`order ${orderNumber} is neither creditable nor credited`);
     }
-    return { outcome: 'already_credited', status: current.status };
+    return { result: { outcome: 'already_credited', order, status: order.status }, rows: [] };
   }
   const lateMatch = isLateMatch(movedFrom);
-  const balanceAfter = await addToBalance(trx, order.userId, order.amount, nowMs);
+  const [balanceAfter] = await trips.send([balanceCredited(kysely, order.userId, order.amount, nowMs)]);
   if (balanceAfter < order.amount) throw new Error(`balance of user ${order.userId} went below the credit`);
-  await insertLedgerEntry(trx, {
-    userId: order.userId,
-    orderId: order.id,
-    amount: order.amount,
-    balanceAfter,
-    reason: 'deposit',
-    atMs: nowMs,
-  });
-  await recordAudit(trx, {
-    actor,
-    action: lateMatch ? 'late_match' : 'match',
-    orderId: order.id,
-    userId: order.userId,
-    from: movedFrom,
-    to: 'matched',
-    reason: why,
-    atMs: nowMs,
-  });
-  return { outcome: 'credited', lateMatch, balanceAfter };
+  const rows = [
+    ledgerEntry(kysely, {
+      userId: order.userId,
+      orderId: order.id,
+      amount: order.amount,
+      balanceAfter,
+      reason: 'deposit',
+      atMs: nowMs,
+    }),
+    auditEntry(kysely, {
+      actor,
+      action: lateMatch ? 'late_match' : 'match',
+      orderId: order.id,
+      userId: order.userId,
+      from: movedFrom,
+      to: 'matched',
+      reason: why,
+      atMs: nowMs,
+    }),
+  ];
+  return { result: { outcome: 'credited', order, lateMatch, balanceAfter }, rows };
 }

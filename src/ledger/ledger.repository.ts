@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { IdSpan } from '../db/id-spans.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
-import type { Tx } from '../db/tx.js';
+import { type Statement, statement } from '../db/trips.js';
 import { toSafeInt } from '../db/values.js';
 import type { LedgerReason } from '../domain/order.js';
 
@@ -26,9 +26,9 @@ const insertEntry = prepared((db, p: NewLedgerEntry) =>
   }),
 );
 
-export async function insertLedgerEntry(trx: Tx, entry: NewLedgerEntry): Promise<void> {
-  await insertEntry(trx, entry);
-}
+/** A ledger row, as a statement to send with others. */
+export const ledgerEntry = (db: Kysely<Database>, entry: NewLedgerEntry): Statement<void> =>
+  statement(insertEntry.bound(db, entry), () => undefined);
 
 export interface BalanceMismatch {
   username: string;

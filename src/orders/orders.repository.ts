@@ -4,8 +4,9 @@ import { type IdSpan, idSpans } from '../db/id-spans.js';
 import { paddedIds, slotList } from '../db/padded-ids.js';
 import { inlinedInteger, prepared, preparedShapes } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
+import { type Statement, statement } from '../db/trips.js';
 import { toBool, toSafeInt } from '../db/values.js';
-import { type CancelReason, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
+import { type CancelReason, isLateMatch, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
 import { findUser } from '../users/users.repository.js';
 
 export interface Order {
@@ -185,17 +186,33 @@ const toMatched = prepared(
       .where('status', '=', p.from),
 );
 
-/** `moveOrder` to matched, the credit's hot path; `lateMatch` marks money for a cancelled order. */
-export async function moveToMatched(
-  db: Kysely<Database>,
-  orderId: number,
-  from: OrderStatus,
-  nowMs: number,
-  lateMatch: boolean,
-): Promise<boolean> {
-  const result = await toMatched(db, { orderId, from, nowMs, lateMatch: lateMatch ? 1 : 0 });
-  return (result.numAffectedRows ?? 0n) > 0n;
-}
+const pendingToMatched = prepared((db, p: { orderNumber: string; nowMs: number }) =>
+  db
+    .updateTable('orders')
+    .set({ status: 'matched', pending_key: null, matched_at: p.nowMs, updated_at: p.nowMs, late_match: 0 })
+    .where('order_number', '=', p.orderNumber)
+    .where('status', '=', 'pending'),
+);
+
+const moved = (r: QueryResult<unknown>) => (r.numAffectedRows ?? 0n) > 0n;
+
+/**
+ * The credit's usual move, pending to matched, by order number: it needs no read before it, so it
+ * travels in the same trip as the read of the order. True when this statement moved the order.
+ */
+export const matchPendingNumbered = (db: Kysely<Database>, orderNumber: string, nowMs: number) =>
+  statement(pendingToMatched.bound(db, { orderNumber, nowMs }), moved);
+
+/** The move to matched from `from`, by id; `lateMatch` follows from it (money for a cancelled order). */
+export const matchFrom = (db: Kysely<Database>, orderId: number, from: OrderStatus, nowMs: number) =>
+  statement(toMatched.bound(db, { orderId, from, nowMs, lateMatch: isLateMatch(from) ? 1 : 0 }), moved);
+
+/** `findOrder` as a statement to send with others. */
+export const orderNumbered = (db: Kysely<Database>, orderNumber: string): Statement<Order | undefined> =>
+  statement(orderByNumber.bound(db, { orderNumber }), (r) => {
+    const row = r.rows[0];
+    return row && toOrder(row);
+  });
 
 export interface OrderFilter {
   statuses?: readonly OrderStatus[];

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
 import { inlinedInteger, prepared, returnsWhatItWrites } from '../db/prepared.js';
 import type { Database, UserRow } from '../db/schema.js';
-import type { Tx } from '../db/tx.js';
+import type { Statement } from '../db/trips.js';
 import { toSafeInt } from '../db/values.js';
 
 export interface User {
@@ -49,12 +49,26 @@ export async function insertUser(
   return findUser(db, username);
 }
 
-/** Adds to the balance and returns the balance after, read under the row lock the update took. */
-export async function addToBalance(trx: Tx, userId: number, amount: number, nowMs: number): Promise<number> {
-  const updated = await incrementBalance(trx, { userId, amount, nowMs });
-  const row = updated.rows[0] ?? (await balanceOf(trx, { userId })).rows[0];
-  if (!row) throw new Error(`user ${userId} vanished while being credited`);
-  return toSafeInt(row.balance);
+/**
+ * Adds to the balance and answers the balance after, read under the row lock the update took: on
+ * MySQL/MariaDB and SQLite by a read in the same trip, on PostgreSQL returned by the update.
+ */
+export function balanceCredited(
+  db: Kysely<Database>,
+  userId: number,
+  amount: number,
+  nowMs: number,
+): Statement<number> {
+  const increment = incrementBalance.bound(db, { userId, amount, nowMs });
+  const queries = returnsWhatItWrites(db) ? [increment] : [increment, balanceOf.bound(db, { userId })];
+  return {
+    queries,
+    read: (results) => {
+      const row = results[results.length - 1]?.rows[0] as { balance: unknown } | undefined;
+      if (!row) throw new Error(`user ${userId} vanished while being credited`);
+      return toSafeInt(row.balance);
+    },
+  };
 }
 
 const incrementBalance = prepared((db, p: { userId: number; amount: number; nowMs: number }) =>

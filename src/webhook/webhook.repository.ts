@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation, UniqueConflict } from '../db/errors.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
-import type { Tx } from '../db/tx.js';
+import { type Statement, statement } from '../db/trips.js';
 import { toSafeInt } from '../db/values.js';
 
 export interface WebhookDelivery {
@@ -24,30 +24,31 @@ const insertEvent = prepared((db, p: WebhookDelivery & { outcome: string; nowMs:
 );
 
 /**
- * Records a delivery with its outcome; throws `UniqueConflict('trace_id')` when this trace id was
- * seen before, which rolls back whatever the same transaction did for it.
+ * Records a delivery with its outcome; fails with `UniqueConflict('trace_id')` when this trace id
+ * was seen before, which rolls back whatever the same transaction did for it.
  */
-export async function insertWebhookEvent(
-  trx: Tx,
+export function webhookEvent(
+  db: Kysely<Database>,
   delivery: WebhookDelivery,
   outcome: string,
   nowMs: number,
-): Promise<void> {
-  try {
-    await insertEvent(trx, {
-      traceId: delivery.traceId,
-      orderNumber: delivery.orderNumber.slice(0, 64),
-      orderStatus: delivery.orderStatus.slice(0, 32),
-      processingDate: delivery.processingDate?.slice(0, 64) ?? null,
-      outcome,
-      nowMs,
-    });
-  } catch (err) {
-    if (isUniqueViolation(err, 'webhook_events_trace_id_uq', 'webhook_events.trace_id')) {
-      throw new UniqueConflict('trace_id');
-    }
-    throw err;
-  }
+): Statement<void> {
+  const query = insertEvent.bound(db, {
+    traceId: delivery.traceId,
+    orderNumber: delivery.orderNumber.slice(0, 64),
+    orderStatus: delivery.orderStatus.slice(0, 32),
+    processingDate: delivery.processingDate?.slice(0, 64) ?? null,
+    outcome,
+    nowMs,
+  });
+  return statement(
+    query,
+    () => undefined,
+    (err) =>
+      isUniqueViolation(err, 'webhook_events_trace_id_uq', 'webhook_events.trace_id')
+        ? new UniqueConflict('trace_id')
+        : undefined,
+  );
 }
 
 export async function countWebhookEvents(db: Kysely<Database>, orderNumber: string): Promise<number> {

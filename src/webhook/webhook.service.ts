@@ -1,10 +1,9 @@
 import { UniqueConflict } from '../db/errors.js';
-import { inTransaction } from '../db/tx.js';
+import { inTrips, type Statement } from '../db/trips.js';
 import type { Deps } from '../deps.js';
 import { STATUS_LABELS } from '../domain/order.js';
-import { creditOnce } from '../ledger/credit.js';
-import { findOrder } from '../orders/orders.repository.js';
-import { insertWebhookEvent, type WebhookDelivery } from './webhook.repository.js';
+import { type CreditResult, creditOnce } from '../ledger/credit.js';
+import { type WebhookDelivery, webhookEvent } from './webhook.repository.js';
 
 export const WEBHOOK_OUTCOMES = [
   'matched',
@@ -31,31 +30,34 @@ export async function handleWebhook(deps: Deps, delivery: WebhookDelivery): Prom
 }
 
 async function applyDelivery(deps: Deps, delivery: WebhookDelivery): Promise<WebhookOutcome> {
+  const { db } = deps;
   const now = deps.clock.now();
   try {
-    return await inTransaction(deps.db, async (trx) => {
-      let outcome: WebhookOutcome;
-      const order =
-        delivery.orderStatus === STATUS_LABELS.matched
-          ? await findOrder(trx, delivery.orderNumber)
-          : undefined;
-      if (delivery.orderStatus !== STATUS_LABELS.matched) outcome = 'ignored_status';
-      else if (!order) outcome = 'unknown_order';
-      else {
+    return await inTrips(db, async (trips) => {
+      let outcome: WebhookOutcome = 'ignored_status';
+      let rows: Statement<void>[] = [];
+      if (delivery.orderStatus === STATUS_LABELS.matched) {
         const why = `payaction trace ${delivery.traceId ?? '-'}`;
-        const result = await creditOnce(trx, order, PAYACTION_ACTOR, now, why);
-        outcome =
-          result.outcome === 'already_credited'
-            ? 'already_matched'
-            : result.lateMatch
-              ? 'late_match'
-              : 'matched';
+        const credit = await creditOnce(db, trips, delivery.orderNumber, PAYACTION_ACTOR, now, why);
+        outcome = outcomeOf(credit.result);
+        rows = credit.rows;
       }
-      await insertWebhookEvent(trx, delivery, outcome, now);
+      await trips.send([...rows, webhookEvent(db.kysely, delivery, outcome, now)], { commit: true });
       return outcome;
     });
   } catch (err) {
     if (err instanceof UniqueConflict && err.rule === 'trace_id') return 'duplicate_delivery';
     throw err;
+  }
+}
+
+function outcomeOf(result: CreditResult): WebhookOutcome {
+  switch (result.outcome) {
+    case 'no_order':
+      return 'unknown_order';
+    case 'already_credited':
+      return 'already_matched';
+    case 'credited':
+      return result.lateMatch ? 'late_match' : 'matched';
   }
 }
