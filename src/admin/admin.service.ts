@@ -1,6 +1,5 @@
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditEntry } from '../audit/audit.repository.js';
 import { inTrips } from '../db/trips.js';
-import { inTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { fail } from '../domain/errors.js';
 import { KST_DAY_MS, kstDayStart, kstStartOfDay } from '../domain/kst.js';
@@ -11,9 +10,9 @@ import {
   findOrder,
   listOrders,
   listSettledEntries,
-  moveOrder,
   type Order,
   type OrderFilter,
+  orderMoved,
   type SettledEntry,
   totalsByStatus,
 } from '../orders/orders.repository.js';
@@ -82,16 +81,20 @@ export async function completeOrder(
   const order = await adminOrder(deps, orderNumber);
   if (order.status === 'completed') return order;
   const now = deps.clock.now();
-  const moved = await inTransaction(deps.db, async (trx) => {
-    const ok = await moveOrder(trx, order.id, 'matched', {
-      status: 'completed',
-      completed_at: now,
-      updated_at: now,
-      ...(memo !== undefined ? { memo } : {}),
-    });
+  const { kysely } = deps.db;
+  const moved = await inTrips(deps.db, async (trips) => {
+    const [ok] = await trips.send([
+      orderMoved(kysely, order.id, 'matched', {
+        status: 'completed',
+        completed_at: now,
+        updated_at: now,
+        ...(memo !== undefined ? { memo } : {}),
+      }),
+    ]);
     if (ok) {
       const base = { actor, orderId: order.id, userId: order.userId, atMs: now };
-      await recordAudit(trx, { ...base, action: 'complete', from: 'matched', to: 'completed', reason: memo });
+      const entry = { ...base, action: 'complete', from: 'matched', to: 'completed', reason: memo } as const;
+      await trips.send([auditEntry(kysely, entry)], { commit: true });
     }
     return ok;
   });

@@ -53,12 +53,10 @@ const entryParams = (entry: AuditEntry): AuditParams => ({
   atMs: entry.atMs,
 });
 
-/** Written in the same transaction as the change it describes, so the log never disagrees with the data. */
-export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  await insertEntry(db, entryParams(entry));
-}
-
-/** `recordAudit` as a statement to send with others. */
+/**
+ * An audit row, as a statement to send with others: written in the same transaction as the change
+ * it describes, so the log never disagrees with the data.
+ */
 export const auditEntry = (db: Kysely<Database>, entry: AuditEntry): Statement<void> =>
   statement(insertEntry.bound(db, entryParams(entry)), () => undefined);
 
@@ -72,7 +70,7 @@ const insertEntries = preparedShapes(
       db.insertInto('audit_log').values(Array.from({ length: rows }, (_, i) => auditRow(rowParams(p, i)))),
 );
 
-/** `recordAudit` for several entries, as one statement to send with others; none: nothing to send. */
+/** `auditEntry` for several entries, as one statement; none: nothing to send. */
 export function auditRows(db: Kysely<Database>, entries: AuditEntry[]): Statement<void>[] {
   if (entries.length === 0) return [];
   const params: Record<string, unknown> = {};

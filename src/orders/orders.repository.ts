@@ -156,19 +156,16 @@ export async function countAllPending(db: Kysely<Database>): Promise<number> {
  * Moves an order out of `from` only if it is still there. The row count decides who won a race:
  * exactly one concurrent caller sees `true`.
  */
-export async function moveOrder(
+const moved = (r: QueryResult<unknown>) => (r.numAffectedRows ?? 0n) > 0n;
+
+export function orderMoved(
   db: Kysely<Database>,
   orderId: number,
   from: OrderStatus,
   patch: Updateable<OrdersTable>,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set(patch)
-    .where('id', '=', orderId)
-    .where('status', '=', from)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+): Statement<boolean> {
+  const query = db.updateTable('orders').set(patch).where('id', '=', orderId).where('status', '=', from);
+  return statement(query.compile(), moved);
 }
 
 const toMatched = prepared(
@@ -193,8 +190,6 @@ const pendingToMatched = prepared((db, p: { orderNumber: string; nowMs: number }
     .where('order_number', '=', p.orderNumber)
     .where('status', '=', 'pending'),
 );
-
-const moved = (r: QueryResult<unknown>) => (r.numAffectedRows ?? 0n) > 0n;
 
 /**
  * The credit's usual move, pending to matched, by order number: it needs no read before it, so it

@@ -1,6 +1,6 @@
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditEntry } from '../audit/audit.repository.js';
 import { UniqueConflict } from '../db/errors.js';
-import { inTransaction } from '../db/tx.js';
+import { inTrips } from '../db/trips.js';
 import type { Deps } from '../deps.js';
 import { assertActsFor, canSeeOrder } from '../domain/access.js';
 import { fail } from '../domain/errors.js';
@@ -9,7 +9,7 @@ import type { Actor, CancelReason } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
 import { ensureUser } from '../users/users.service.js';
-import { findOrder, type HistoryEntry, listHistory, moveOrder, type Order } from './orders.repository.js';
+import { findOrder, type HistoryEntry, listHistory, type Order, orderMoved } from './orders.repository.js';
 import { type Placed, type Placement, placeOrder } from './placement.js';
 import { markRegistered } from './registration.repository.js';
 
@@ -116,16 +116,19 @@ export async function cancelPending(
   why?: string,
 ) {
   const now = deps.clock.now();
-  const moved = await inTransaction(deps.db, async (trx) => {
-    const moved = await moveOrder(trx, order.id, 'pending', {
-      status: 'cancelled',
-      pending_key: null,
-      cancel_reason: reason,
-      cancelled_at: now,
-      updated_at: now,
-    });
+  const { kysely } = deps.db;
+  const moved = await inTrips(deps.db, async (trips) => {
+    const [moved] = await trips.send([
+      orderMoved(kysely, order.id, 'pending', {
+        status: 'cancelled',
+        pending_key: null,
+        cancel_reason: reason,
+        cancelled_at: now,
+        updated_at: now,
+      }),
+    ]);
     if (moved) {
-      await recordAudit(trx, {
+      const entry = {
         actor,
         action: 'cancel',
         orderId: order.id,
@@ -134,7 +137,8 @@ export async function cancelPending(
         to: 'cancelled',
         reason: why ?? reason,
         atMs: now,
-      });
+      } as const;
+      await trips.send([auditEntry(kysely, entry)], { commit: true });
     }
     return moved;
   });
