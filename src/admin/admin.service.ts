@@ -1,4 +1,3 @@
-import { auditEntry } from '../audit/audit.repository.js';
 import { inTrips } from '../db/trips.js';
 import type { Deps } from '../deps.js';
 import { fail } from '../domain/errors.js';
@@ -12,10 +11,10 @@ import {
   listSettledEntries,
   type Order,
   type OrderFilter,
-  orderMoved,
   type SettledEntry,
   totalsByStatus,
 } from '../orders/orders.repository.js';
+import { moveAudited } from '../orders/orders.service.js';
 import { findUser, type User } from '../users/users.repository.js';
 
 export interface OrderQuery extends PageRequest {
@@ -81,23 +80,13 @@ export async function completeOrder(
   const order = await adminOrder(deps, orderNumber);
   if (order.status === 'completed') return order;
   const now = deps.clock.now();
-  const { kysely } = deps.db;
-  const moved = await inTrips(deps.db, async (trips) => {
-    const [ok] = await trips.send([
-      orderMoved(kysely, order.id, 'matched', {
-        status: 'completed',
-        completed_at: now,
-        updated_at: now,
-        ...(memo !== undefined ? { memo } : {}),
-      }),
-    ]);
-    if (ok) {
-      const base = { actor, orderId: order.id, userId: order.userId, atMs: now };
-      const entry = { ...base, action: 'complete', from: 'matched', to: 'completed', reason: memo } as const;
-      await trips.send([auditEntry(kysely, entry)], { commit: true });
-    }
-    return ok;
-  });
+  const move = {
+    status: 'completed',
+    completed_at: now,
+    updated_at: now,
+    ...(memo !== undefined ? { memo } : {}),
+  } as const;
+  const moved = await moveAudited(deps, order, 'matched', move, { actor, action: 'complete', reason: memo });
   const after = await adminOrder(deps, orderNumber);
   if (!moved && after.status !== 'completed') throw fail('invalid_state');
   return after;

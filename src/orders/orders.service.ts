@@ -1,11 +1,13 @@
+import type { Updateable } from 'kysely';
 import { auditEntry } from '../audit/audit.repository.js';
 import { UniqueConflict } from '../db/errors.js';
+import type { OrdersTable } from '../db/schema.js';
 import { inTrips } from '../db/trips.js';
 import type { Deps } from '../deps.js';
 import { assertActsFor, canSeeOrder } from '../domain/access.js';
 import { fail } from '../domain/errors.js';
 import { isValidAmount, normalizeBillingName } from '../domain/input.js';
-import type { Actor, CancelReason } from '../domain/order.js';
+import type { Actor, CancelReason, OrderStatus } from '../domain/order.js';
 import { newOrderNumber } from '../domain/order-number.js';
 import { type Page, type PageRequest, toPage } from '../domain/page.js';
 import { ensureUser } from '../users/users.service.js';
@@ -107,6 +109,37 @@ export async function requestDeposit(deps: Deps, actor: Actor, raw: DepositInput
   throw fail('payaction_error', result.detail, { payaction_response: result.detail });
 }
 
+type Move = Updateable<OrdersTable> & { status: OrderStatus; updated_at: number };
+
+/**
+ * The conditional move of `order` out of `from` with its audit row, in one transaction of two
+ * trips; false when the order had already left `from` (the row count decides who won a race).
+ */
+export function moveAudited(
+  deps: Deps,
+  order: Order,
+  from: OrderStatus,
+  move: Move,
+  entry: { actor: Actor; action: string; reason?: string | null },
+): Promise<boolean> {
+  const { kysely } = deps.db;
+  return inTrips(deps.db, async (trips) => {
+    const [moved] = await trips.send([orderMoved(kysely, order.id, from, move)]);
+    if (moved) {
+      const row = {
+        ...entry,
+        orderId: order.id,
+        userId: order.userId,
+        from,
+        to: move.status,
+        atMs: move.updated_at,
+      };
+      await trips.send([auditEntry(kysely, row)], { commit: true });
+    }
+    return moved;
+  });
+}
+
 /** The conditional move to cancelled plus its audit row; false when the order had left pending. */
 export async function cancelPending(
   deps: Deps,
@@ -116,31 +149,17 @@ export async function cancelPending(
   why?: string,
 ) {
   const now = deps.clock.now();
-  const { kysely } = deps.db;
-  const moved = await inTrips(deps.db, async (trips) => {
-    const [moved] = await trips.send([
-      orderMoved(kysely, order.id, 'pending', {
-        status: 'cancelled',
-        pending_key: null,
-        cancel_reason: reason,
-        cancelled_at: now,
-        updated_at: now,
-      }),
-    ]);
-    if (moved) {
-      const entry = {
-        actor,
-        action: 'cancel',
-        orderId: order.id,
-        userId: order.userId,
-        from: 'pending',
-        to: 'cancelled',
-        reason: why ?? reason,
-        atMs: now,
-      } as const;
-      await trips.send([auditEntry(kysely, entry)], { commit: true });
-    }
-    return moved;
+  const move = {
+    status: 'cancelled',
+    pending_key: null,
+    cancel_reason: reason,
+    cancelled_at: now,
+    updated_at: now,
+  } as const;
+  const moved = await moveAudited(deps, order, 'pending', move, {
+    actor,
+    action: 'cancel',
+    reason: why ?? reason,
   });
   if (moved) deps.metrics?.orderCancelled(reason);
   return moved;
