@@ -26,7 +26,10 @@ type Answers<S extends readonly Statement<unknown>[]> = {
   [K in keyof S]: S[K] extends Statement<infer T> ? T : never;
 };
 
-/** A transaction's round trips: each `send` is one, the last one carries the COMMIT. */
+/**
+ * A transaction's round trips: each `send` is one. The last may carry the COMMIT (`commit: true`);
+ * otherwise the COMMIT goes alone once the work returns.
+ */
 export interface Trips {
   send<const S extends readonly Statement<unknown>[]>(
     statements: S,
