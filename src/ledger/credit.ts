@@ -8,14 +8,17 @@ import {
   isLateMatch,
   type OrderStatus,
 } from '../domain/order.js';
-import { matchFrom, matchPendingNumbered, type Order, orderNumbered } from '../orders/orders.repository.js';
+import { matchedById, matchedByNumber, type Order, orderNumbered } from '../orders/orders.repository.js';
 import { balanceCredited } from '../users/users.repository.js';
 import { ledgerEntry } from './ledger.repository.js';
 
 export type CreditResult =
-  | { outcome: 'credited'; order: Order; lateMatch: boolean; balanceAfter: number }
-  | { outcome: 'already_credited'; order: Order; status: OrderStatus }
+  | { outcome: 'credited'; lateMatch: boolean; balanceAfter: number }
+  | { outcome: 'already_credited'; status: OrderStatus }
   | { outcome: 'no_order' };
+
+// Most money arrives for an order still pending: that move is tried before the order is read.
+const USUAL_FROM: OrderStatus = 'pending';
 
 export interface Credit {
   result: CreditResult;
@@ -41,13 +44,14 @@ export async function creditOnce(
   why: string,
 ): Promise<Credit> {
   const { kysely } = db;
-  const [fromPending, read] = await trips.send([
-    matchPendingNumbered(kysely, orderNumber, nowMs),
+  const move = (from: OrderStatus) => ({ from, lateMatch: isLateMatch(from), nowMs });
+  const [movedUsual, read] = await trips.send([
+    matchedByNumber(kysely, orderNumber, move(USUAL_FROM)),
     orderNumbered(kysely, orderNumber),
   ]);
   if (!read) return { result: { outcome: 'no_order' }, rows: [] };
   let order: Order = read;
-  let movedFrom: OrderStatus | undefined = fromPending ? 'pending' : undefined;
+  let movedFrom: OrderStatus | undefined = movedUsual ? USUAL_FROM : undefined;
   // Money that arrives for an order cancelled meanwhile is still the user's: it is credited and
   // flagged as a late match. Each try is conditional on the status just read; a status that moves
   // meanwhile is read again, and no status leads back to a creditable one, so this ends.
@@ -58,7 +62,7 @@ export async function creditOnce(
   ) {
     const from = order.status;
     const [moved, again] = await trips.send([
-      matchFrom(kysely, order.id, from, nowMs),
+      matchedById(kysely, order.id, move(from)),
       orderNumbered(kysely, orderNumber),
     ]);
     if (moved) movedFrom = from;
@@ -68,7 +72,7 @@ export async function creditOnce(
     if (!CREDITED_STATUSES.includes(order.status)) {
       throw new Error(`order ${orderNumber} is neither creditable nor credited`);
     }
-    return { result: { outcome: 'already_credited', order, status: order.status }, rows: [] };
+    return { result: { outcome: 'already_credited', status: order.status }, rows: [] };
   }
   const lateMatch = isLateMatch(movedFrom);
   const [balanceAfter] = await trips.send([balanceCredited(kysely, order.userId, order.amount, nowMs)]);
@@ -93,5 +97,5 @@ export async function creditOnce(
       atMs: nowMs,
     }),
   ];
-  return { result: { outcome: 'credited', order, lateMatch, balanceAfter }, rows };
+  return { result: { outcome: 'credited', lateMatch, balanceAfter }, rows };
 }

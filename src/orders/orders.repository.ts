@@ -6,7 +6,7 @@ import { inlinedInteger, prepared, preparedShapes } from '../db/prepared.js';
 import type { Database, OrdersTable } from '../db/schema.js';
 import { type Statement, statement } from '../db/trips.js';
 import { toBool, toSafeInt } from '../db/values.js';
-import { type CancelReason, isLateMatch, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
+import { type CancelReason, ORDER_STATUSES, type OrderStatus } from '../domain/order.js';
 import { findUser } from '../users/users.repository.js';
 
 export interface Order {
@@ -152,12 +152,12 @@ export async function countAllPending(db: Kysely<Database>): Promise<number> {
   return toSafeInt(row.n);
 }
 
+const moved = (r: QueryResult<unknown>) => (r.numAffectedRows ?? 0n) > 0n;
+
 /**
  * Moves an order out of `from` only if it is still there. The row count decides who won a race:
  * exactly one concurrent caller sees `true`.
  */
-const moved = (r: QueryResult<unknown>) => (r.numAffectedRows ?? 0n) > 0n;
-
 export function orderMoved(
   db: Kysely<Database>,
   orderId: number,
@@ -168,39 +168,47 @@ export function orderMoved(
   return statement(query.compile(), moved);
 }
 
-const toMatched = prepared(
-  (db, p: { orderId: number; from: OrderStatus; nowMs: number; lateMatch: number }) =>
-    db
-      .updateTable('orders')
-      .set({
-        status: 'matched',
-        pending_key: null,
-        matched_at: p.nowMs,
-        updated_at: p.nowMs,
-        late_match: p.lateMatch,
-      })
-      .where('id', '=', p.orderId)
-      .where('status', '=', p.from),
+/** A credit's move to matched: from which status, and whether that makes it a late match. */
+export interface MatchMove {
+  from: OrderStatus;
+  lateMatch: boolean;
+  nowMs: number;
+}
+
+type MatchParams = { from: OrderStatus; lateMatch: number; nowMs: number };
+
+const matchedPatch = (p: MatchParams) => ({
+  status: 'matched' as const,
+  pending_key: null,
+  matched_at: p.nowMs,
+  updated_at: p.nowMs,
+  late_match: p.lateMatch,
+});
+
+const toMatched = prepared((db, p: MatchParams & { orderId: number }) =>
+  db.updateTable('orders').set(matchedPatch(p)).where('id', '=', p.orderId).where('status', '=', p.from),
 );
 
-const pendingToMatched = prepared((db, p: { orderNumber: string; nowMs: number }) =>
+const toMatchedByNumber = prepared((db, p: MatchParams & { orderNumber: string }) =>
   db
     .updateTable('orders')
-    .set({ status: 'matched', pending_key: null, matched_at: p.nowMs, updated_at: p.nowMs, late_match: 0 })
+    .set(matchedPatch(p))
     .where('order_number', '=', p.orderNumber)
-    .where('status', '=', 'pending'),
+    .where('status', '=', p.from),
 );
 
-/**
- * The credit's usual move, pending to matched, by order number: it needs no read before it, so it
- * travels in the same trip as the read of the order. True when this statement moved the order.
- */
-export const matchPendingNumbered = (db: Kysely<Database>, orderNumber: string, nowMs: number) =>
-  statement(pendingToMatched.bound(db, { orderNumber, nowMs }), moved);
+const matchParams = (move: MatchMove): MatchParams => ({ ...move, lateMatch: move.lateMatch ? 1 : 0 });
 
-/** The move to matched from `from`, by id; `lateMatch` follows from it (money for a cancelled order). */
-export const matchFrom = (db: Kysely<Database>, orderId: number, from: OrderStatus, nowMs: number) =>
-  statement(toMatched.bound(db, { orderId, from, nowMs, lateMatch: isLateMatch(from) ? 1 : 0 }), moved);
+/** The conditional move to matched, by id. True when this statement moved the order. */
+export const matchedById = (db: Kysely<Database>, orderId: number, move: MatchMove) =>
+  statement(toMatched.bound(db, { ...matchParams(move), orderId }), moved);
+
+/**
+ * The same move by order number: it needs no read before it, so it can travel in the same trip
+ * as the read of the order.
+ */
+export const matchedByNumber = (db: Kysely<Database>, orderNumber: string, move: MatchMove) =>
+  statement(toMatchedByNumber.bound(db, { ...matchParams(move), orderNumber }), moved);
 
 /** `findOrder` as a statement to send with others. */
 export const orderNumbered = (db: Kysely<Database>, orderNumber: string): Statement<Order | undefined> =>

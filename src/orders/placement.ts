@@ -68,8 +68,8 @@ async function placeTogether(deps: Deps, requests: Placement[]): Promise<Settled
     const byName = new Map(users.map((u) => [u.username, u]));
     const byKey = new Map(holders.map((o) => [pendingKey(o.billingName, o.amount), o]));
     const plan = planPlacements(requests, byName, pending, byKey, deps.config.maxPendingPerUser);
-    const [stored] =
-      plan.inserts.length === 0 ? [[] as Order[]] : await trips.send([newPendingOrders(db, plan.inserts)]);
+    const stored =
+      plan.inserts.length === 0 ? [] : (await trips.send([newPendingOrders(db, plan.inserts)]))[0];
     await trips.send(auditRows(db.kysely, creations(requests, plan, stored)), { commit: true });
     return plan.decisions.map((d) => settled(d, stored));
   });
