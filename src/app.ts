@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './http/errors.js';
 import { gateHook } from './http/gate.js';
 import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import { READS_PER_TURN, ReadTurns, readTurnsHook } from './http/read-turns.js';
 import { registerSecurity, setApiHeaders } from './http/security.js';
 import type { App } from './http/types.js';
 import { registerOpenApi } from './ops/openapi.js';
@@ -81,6 +82,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.decorate('routeTable', [] as RouteEntry[]);
+  // First, so that a held read has cost nothing yet. Only SQLite's reads run on the event loop.
+  if (deps.db.dialect === 'sqlite') app.addHook('onRequest', readTurnsHook(new ReadTurns(READS_PER_TURN)));
   app.addHook(
     'onRequest',
     gateHook({

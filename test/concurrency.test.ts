@@ -314,6 +314,36 @@ forEachDatabase('concurrent deposit requests', (h) => {
   });
 });
 
+forEachDatabase('a crowd of reads', (h) => {
+  const READERS = 5;
+  const READS = 150;
+
+  it(`answers ${READS} reads sent at once, each with its own page, and writes among them`, async () => {
+    const users = Array.from({ length: READERS }, (_, i) => `cr_reader_${i}`);
+    const own = new Map<string, string>();
+    for (const [i, u] of users.entries()) {
+      await h().createUser(u);
+      own.set(u, await placeDeposit(h(), u, '읽기군중', 71000 + i * 100));
+    }
+    const reads = Array.from({ length: READS }, (_, i) => users[i % READERS] as string);
+    // A first crowd opens the connections (the server takes in one per turn of its event loop);
+    // on them the second arrives together: more reads than SQLite starts in one turn, so the rest
+    // wait for later turns, and none may be lost.
+    await Promise.all(reads.map((u) => h().api('GET', `/transaction-history/${u}`)));
+    const [answers, deposits] = await Promise.all([
+      Promise.all(reads.map((u) => h().api('GET', `/transaction-history/${u}`))),
+      Promise.all(users.map((u, i) => h().deposit(u, '읽기중쓰기', 72000 + i * 100))),
+    ]);
+    expect(deposits.map((r) => r.status)).toEqual(users.map(() => 200));
+    expect(answers.map((r) => r.status)).toEqual(reads.map(() => 200));
+    for (const [i, answer] of answers.entries()) {
+      const u = reads[i] as string;
+      const numbers = (answer.body.transactions as { order_number: string }[]).map((t) => t.order_number);
+      expect(numbers).toContain(own.get(u));
+    }
+  });
+});
+
 forEachDatabase('two instances on one database', (h) => {
   let other: Instance | undefined;
   const second = () => {

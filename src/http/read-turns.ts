@@ -1,0 +1,77 @@
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+
+/**
+ * Reads started in one turn of the event loop, at most. 16 measured best of 8, 16 and 32 for
+ * history pages at 32 connections (docs/performance.md, *Reads spread over turns*).
+ */
+export const READS_PER_TURN = 16;
+
+/**
+ * Spreads reads over turns of the event loop. libuv takes in one new connection per turn, and a
+ * turn of a saturated service runs every request that is ready, so a client connecting under load
+ * waits behind whole turns of them: at 256 connections, seconds. Starting at most `perTurn` reads
+ * in a turn, the rest in arrival order in the turns after, keeps turns short, so connections are
+ * taken in while the service is busy. Writes are not held: a write's turn-mates share its commit.
+ */
+const COMPACT_AFTER = 1024;
+
+export class ReadTurns {
+  private startedThisTurn = 0;
+  // A queue read from `head`; released slots are cleared so that they hold no request.
+  private waiting: ((() => void) | undefined)[] = [];
+  private head = 0;
+  private turnScheduled = false;
+
+  constructor(private readonly perTurn: number) {}
+
+  /** Undefined when the read may start now, else a promise that settles when its turn comes. */
+  enter(): Promise<void> | undefined {
+    this.scheduleTurn();
+    // Reads wait only once a turn has started its allowance, so a newcomer never passes them.
+    if (this.startedThisTurn < this.perTurn) {
+      this.startedThisTurn++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Reads waiting for a later turn. */
+  get held(): number {
+    return this.waiting.length - this.head;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(this.nextTurn);
+  }
+
+  // Runs after the turn's I/O: the reads released here run in this callback's microtasks, and the
+  // loop polls (and accepts) again before the next release.
+  private readonly nextTurn = (): void => {
+    this.turnScheduled = false;
+    this.startedThisTurn = 0;
+    const queue = this.waiting;
+    while (this.startedThisTurn < this.perTurn && this.head < queue.length) {
+      this.startedThisTurn++;
+      const release = queue[this.head];
+      queue[this.head++] = undefined;
+      release?.();
+    }
+    if (this.head === queue.length || this.head >= COMPACT_AFTER) {
+      this.waiting = queue.slice(this.head);
+      this.head = 0;
+    }
+    // A turn that started reads may be followed by more; an idle one schedules nothing.
+    if (this.startedThisTurn > 0) this.scheduleTurn();
+  };
+}
+
+/** The first `onRequest` hook on SQLite: GET and HEAD requests wait for their turn. */
+export function readTurnsHook(turns: ReadTurns) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const turn = request.method === 'GET' || request.method === 'HEAD' ? turns.enter() : undefined;
+    if (turn === undefined) done();
+    else void turn.then(() => done());
+  };
+}
