@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
  */
 export const READS_PER_TURN = 16;
 
+// Released slots at the head of the queue are dropped once this many have gathered.
+const COMPACT_AFTER = 1024;
+
 /**
  * Spreads reads over turns of the event loop. libuv takes in one new connection per turn, and a
  * turn of a saturated service runs every request that is ready, so a client connecting under load
@@ -13,8 +16,6 @@ export const READS_PER_TURN = 16;
  * in a turn, the rest in arrival order in the turns after, keeps turns short, so connections are
  * taken in while the service is busy. Writes are not held: a write's turn-mates share its commit.
  */
-const COMPACT_AFTER = 1024;
-
 export class ReadTurns {
   private startedThisTurn = 0;
   // A queue read from `head`; released slots are cleared so that they hold no request.
@@ -27,7 +28,7 @@ export class ReadTurns {
   /** Undefined when the read may start now, else a promise that settles when its turn comes. */
   enter(): Promise<void> | undefined {
     this.scheduleTurn();
-    // Reads wait only once a turn has started its allowance, so a newcomer never passes them.
+    // Reads wait only once a turn has used its allowance, so a newcomer never passes them.
     if (this.startedThisTurn < this.perTurn) {
       this.startedThisTurn++;
       return undefined;
