@@ -49,7 +49,7 @@ describe('ReadTurns', () => {
     expect(started).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('keeps order through a long queue that is compacted as it drains', async () => {
+  it('keeps arrival order through a long queue that newcomers keep joining', async () => {
     const turns = new ReadTurns(7);
     const started: number[] = [];
     const waits = enterMany(turns, 0, 3000, started);

@@ -6,9 +6,6 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
  */
 export const READS_PER_TURN = 16;
 
-// Released slots at the head of the queue are dropped once this many have gathered.
-const COMPACT_AFTER = 1024;
-
 /**
  * Spreads reads over turns of the event loop. libuv takes in one new connection per turn, and a
  * turn of a saturated service runs every request that is ready, so a client connecting under load
@@ -18,9 +15,9 @@ const COMPACT_AFTER = 1024;
  */
 export class ReadTurns {
   private startedThisTurn = 0;
-  // A queue read from `head`; released slots are cleared so that they hold no request.
-  private waiting: ((() => void) | undefined)[] = [];
-  private head = 0;
+  // At most one read per open connection waits (Node answers a connection's requests in turn), so
+  // a plain array, as in FifoLock, is queue enough.
+  private readonly waiting: (() => void)[] = [];
   private turnScheduled = false;
 
   constructor(private readonly perTurn: number) {}
@@ -38,7 +35,7 @@ export class ReadTurns {
 
   /** Reads waiting for a later turn. */
   get held(): number {
-    return this.waiting.length - this.head;
+    return this.waiting.length;
   }
 
   private scheduleTurn(): void {
@@ -52,16 +49,11 @@ export class ReadTurns {
   private readonly nextTurn = (): void => {
     this.turnScheduled = false;
     this.startedThisTurn = 0;
-    const queue = this.waiting;
-    while (this.startedThisTurn < this.perTurn && this.head < queue.length) {
+    while (this.startedThisTurn < this.perTurn) {
+      const release = this.waiting.shift();
+      if (!release) break;
       this.startedThisTurn++;
-      const release = queue[this.head];
-      queue[this.head++] = undefined;
-      release?.();
-    }
-    if (this.head === queue.length || this.head >= COMPACT_AFTER) {
-      this.waiting = queue.slice(this.head);
-      this.head = 0;
+      release();
     }
     // A turn that started reads may be followed by more; an idle one schedules nothing.
     if (this.startedThisTurn > 0) this.scheduleTurn();
