@@ -1,7 +1,9 @@
 /**
- * `npm run bench:scale`: history and admin-list pages (first page and a deep cursor) as the orders
- * table grows to 10k, 100k and 1M rows. One database per dialect, seeded in bulk up to each size in
- * turn; the service is started anew for each size. Prints a table and writes bench/results/<ts>-scale.json.
+ * `npm run bench:scale`: history and admin-list pages (first page and a deep cursor) at 10k, 100k
+ * and 1M orders. Each size has its own database, seeded in bulk, and its own service; all of them
+ * run at once, and each round measures every page at every size, one size right after the other,
+ * so that the host's drift and a start's speed fall on all sizes alike. A row gives the round of
+ * median p99. Prints a table and writes bench/results/<ts>-scale.json.
  */
 import { loadavg } from 'node:os';
 import { connect, type Db, type Dialect } from '../src/db/connect.js';
@@ -25,7 +27,7 @@ import { newSecrets, type Secrets, serviceEntry, startService } from './lib/serv
 import { mintUserTokens } from './lib/tokens.js';
 
 const options = parseOptions(process.argv.slice(2), process.env, {
-  durationS: 5,
+  durationS: 3,
   quickDurationS: 1,
   warmupS: 1,
   databases: ['sqlite'],
@@ -37,6 +39,7 @@ const SIZES = (process.env.BENCH_SCALE_SIZES ?? (options.quick ? '1000,10000' : 
 // their p99s compare like with like.
 const USERS = Number(process.env.BENCH_SCALE_USERS ?? (options.quick ? 40 : 400));
 const CONNECTIONS = options.connections?.[0] ?? 32;
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? (options.quick ? 1 : 3));
 /** ~50 pages deep: history pages of 20, admin pages of 50. */
 const HISTORY_DEPTH = 50 * 20;
 const ADMIN_DEPTH = 50 * 50;
@@ -51,7 +54,9 @@ interface Measurement {
   depth: number;
   /** Items on the page a single request got before the load. */
   items: number;
+  /** The round of median p99, with the errors and timeouts of every round. */
   result: LoadResult;
+  rounds: LoadResult[];
   peakRssMiB?: number;
 }
 
@@ -148,70 +153,144 @@ async function settle(url: string): Promise<void> {
   await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text());
 }
 
-async function measureSize(ctx: SizeContext) {
-  const { url, size, database } = ctx;
-  const out: Measurement[] = [];
-  for (const page of await pages(ctx)) {
-    if (page.requests.length === 0) throw new Error(`no data for ${page.name} at ${size}`);
-    const items = await itemsOf(url, page.requests[0] as RequestSpec);
-    let i = 0;
-    const next = () => page.requests[i++ % page.requests.length];
-    const load = { url, connections: CONNECTIONS, next };
-    if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS });
-    await settle(url);
-    const result = await runLoad({ ...load, durationS: options.durationS });
-    await settle(url);
-    out.push({ database, size, page: page.name, depth: page.depth, items, result });
-    log(`[scale]   ${page.name}: ${result.rps} req/s, p99 ${result.p99Ms} ms`);
-  }
-  return out;
+/** One size, ready to be measured: its own database and its own running service. */
+interface Size {
+  ctx: SizeContext;
+  pages: Page[];
+  /** Items on each page's first request. */
+  items: number[];
+  pid: number;
+  seedSeconds: number;
+  close(): Promise<void>;
 }
 
-async function runDatabase(database: Dialect, secrets: Secrets, entry: string[]) {
+async function prepareSize(
+  database: Dialect,
+  size: number,
+  secrets: Secrets,
+  entry: string[],
+): Promise<Size> {
   const target = await createDatabase(database);
   const db = connect(target.url);
-  const measurements: Measurement[] = [];
-  const seeding: { size: number; seconds: number }[] = [];
+  const closers: (() => Promise<void>)[] = [() => target.drop(), () => db.close()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c();
+  };
   try {
     await migrateToLatest(db);
     const nowMs = Date.now();
     const users = await seedUsers(db, USERS, nowMs);
-    // Ids and created_at grow together across the sizes: the newest of the largest size is now.
-    const baseMs = nowMs - (SIZES.at(-1) ?? 0) * HISTORY_SPACING_MS;
-    let seeded = 0;
-    for (const size of SIZES) {
-      const t0 = performance.now();
-      const seed = { users, mix: 'history', spacingMs: HISTORY_SPACING_MS, nowMs, baseMs } as const;
-      await seedOrders(db, { ...seed, from: seeded, count: size - seeded });
-      // SQLite gathers its statistics when the service opens it (src/db/connect.ts); MariaDB and
-      // PostgreSQL keep theirs by themselves.
-      if (database !== 'sqlite') await analyze(db);
-      seeding.push({ size, seconds: round1((performance.now() - t0) / 1000) });
-      log(`[scale] ${database}: ${size} orders (${size - seeded} seeded in ${seeding.at(-1)?.seconds} s)`);
-      seeded = size;
-      const service = await startService({
-        entry,
-        databaseUrl: target.url,
-        dataDir: target.dir,
-        payactionUrl: 'http://127.0.0.1:9',
-        secrets,
-        cpuProfDir: options.cpuProfDir,
-      });
-      try {
-        const rows = await measureSize({ db, url: service.url, size, baseMs, users, secrets, database });
-        const peak = peakRssMiB(service.pid);
-        for (const r of rows) measurements.push({ ...r, peakRssMiB: peak });
-      } finally {
-        await service.stop();
-      }
+    // The newest order of every size is now; ids and created_at grow together.
+    const baseMs = nowMs - size * HISTORY_SPACING_MS;
+    const t0 = performance.now();
+    await seedOrders(db, {
+      users,
+      mix: 'history',
+      spacingMs: HISTORY_SPACING_MS,
+      nowMs,
+      baseMs,
+      from: 0,
+      count: size,
+    });
+    // SQLite gathers its statistics when the service opens it (src/db/connect.ts); MariaDB and
+    // PostgreSQL keep theirs by themselves.
+    if (database !== 'sqlite') await analyze(db);
+    const seedSeconds = round1((performance.now() - t0) / 1000);
+    log(`[scale] ${database}: ${size} orders seeded in ${seedSeconds} s`);
+    const service = await startService({
+      entry,
+      databaseUrl: target.url,
+      dataDir: target.dir,
+      payactionUrl: 'http://127.0.0.1:9',
+      secrets,
+      cpuProfDir: options.cpuProfDir,
+    });
+    closers.push(async () => {
+      await service.stop();
+    });
+    const ctx: SizeContext = { db, url: service.url, size, baseMs, users, secrets, database };
+    const list = await pages(ctx);
+    const items: number[] = [];
+    for (const page of list) {
+      if (page.requests.length === 0) throw new Error(`no data for ${page.name} at ${size}`);
+      items.push(await itemsOf(service.url, page.requests[0] as RequestSpec));
     }
-  } finally {
-    await db.close();
-    await target.drop();
+    return { ctx, pages: list, items, pid: service.pid, seedSeconds, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
-  return { measurements, seeding };
 }
 
+interface DatabaseRun {
+  measurements: Measurement[];
+  seeding: { size: number; seconds: number }[];
+}
+
+async function runDatabase(database: Dialect, secrets: Secrets, entry: string[]): Promise<DatabaseRun> {
+  const sizes: Size[] = [];
+  try {
+    for (const size of SIZES) sizes.push(await prepareSize(database, size, secrets, entry));
+    const rounds = sizes.map((s) => s.pages.map((): LoadResult[] => []));
+    const pageCount = sizes[0]?.pages.length ?? 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (let p = 0; p < pageCount; p++) {
+        for (const [i, s] of sizes.entries()) {
+          const page = s.pages[p] as Page;
+          const result = await measurePage(s.ctx.url, page);
+          rounds[i]?.[p]?.push(result);
+          log(
+            `[scale]   round ${round}, ${s.ctx.size} orders, ${page.name}: ${result.rps} req/s, p99 ${result.p99Ms} ms`,
+          );
+        }
+      }
+    }
+    const measurements = sizes.flatMap((s, i) => {
+      const peak = peakRssMiB(s.pid);
+      return s.pages.map((page, p) => {
+        const all = rounds[i]?.[p] ?? [];
+        return {
+          database,
+          size: s.ctx.size,
+          page: page.name,
+          depth: page.depth,
+          items: s.items[p] ?? 0,
+          result: medianRound(all),
+          rounds: all,
+          peakRssMiB: peak,
+        };
+      });
+    });
+    return { measurements, seeding: sizes.map((s) => ({ size: s.ctx.size, seconds: s.seedSeconds })) };
+  } finally {
+    for (const s of sizes) await s.close();
+  }
+}
+
+async function measurePage(url: string, page: Page): Promise<LoadResult> {
+  let i = 0;
+  const next = () => page.requests[i++ % page.requests.length];
+  const load = { url, connections: CONNECTIONS, next };
+  if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS });
+  await settle(url);
+  const result = await runLoad({ ...load, durationS: options.durationS });
+  await settle(url);
+  return result;
+}
+
+/** The round of median p99 (the lower of the middle two), carrying every round's errors. */
+function medianRound(rounds: LoadResult[]): LoadResult {
+  const sorted = [...rounds].sort((a, b) => a.p99Ms - b.p99Ms);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as LoadResult;
+  const sum = (f: (r: LoadResult) => number) => rounds.reduce((n, r) => n + f(r), 0);
+  return {
+    ...median,
+    non2xx: sum((r) => r.non2xx),
+    socketErrors: sum((r) => r.socketErrors),
+    timeouts: sum((r) => r.timeouts),
+    responses: sum((r) => r.responses),
+  };
+}
 function table(rows: Measurement[]): string {
   const baseP99 = new Map<string, number>();
   for (const r of rows)
@@ -227,6 +306,9 @@ function table(rows: Measurement[]): string {
       r.result.rps,
       r.result.p50Ms,
       r.result.p99Ms,
+      r.rounds.length > 1
+        ? `${Math.min(...r.rounds.map((x) => x.p99Ms))}–${Math.max(...r.rounds.map((x) => x.p99Ms))}`
+        : undefined,
       base > 0 && r.result.ok > 0 ? `${(r.result.p99Ms / base).toFixed(2)}×` : undefined,
       r.result.non2xx + r.result.socketErrors,
       r.result.ok === 0
@@ -245,11 +327,25 @@ function table(rows: Measurement[]): string {
     'req/s',
     'p50 ms',
     'p99 ms',
+    'p99 of the rounds',
     'p99 vs smallest',
     'errors',
     'note',
   ];
-  return markdownTable(headers, cells, [false, true, false, true, true, true, true, true, true, true, false]);
+  return markdownTable(headers, cells, [
+    false,
+    true,
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+  ]);
 }
 
 async function main(): Promise<number> {
@@ -278,7 +374,7 @@ async function main(): Promise<number> {
     kind: 'scale',
     startedAt: started.toISOString(),
     seconds,
-    options: { ...options, sizes: SIZES, users: USERS, connections: CONNECTIONS },
+    options: { ...options, sizes: SIZES, users: USERS, connections: CONNECTIONS, rounds: ROUNDS },
     machine,
     databases: servers,
     seeding,
@@ -287,7 +383,7 @@ async function main(): Promise<number> {
   const file = writeResults('scale', data, options.publish);
   log(`[scale] done in ${seconds} s; figures in ${file}`);
   if (options.publish) {
-    const head = `Measured ${started.toISOString().slice(0, 16)}Z by \`npm run bench:scale\` (${CONNECTIONS} connections, ${options.durationS} s per page, ${USERS} users) on ${describeMachine(machine)}.`;
+    const head = `Measured ${started.toISOString().slice(0, 16)}Z by \`npm run bench:scale\` (${CONNECTIONS} connections, ${ROUNDS} rounds of ${options.durationS} s per page and size, ${USERS} users) on ${describeMachine(machine)}.`;
     replaceSection('bench:scale', `${head}\n\n${text}`);
   }
   const broken = measurements.filter(
