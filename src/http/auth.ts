@@ -44,25 +44,30 @@ export interface AuthSettings {
 }
 
 // Verifying an HS256 token costs far more than serving a small read; a token already verified is
-// remembered until it expires, per signing key. jose checks `exp` against the system clock, and so
+// remembered until it expires, per settings. jose checks `exp` against the system clock, and so
 // does this cache.
 const VERIFIED_TOKENS_MAX = 10_000;
-const verifiedByKey = new WeakMap<Uint8Array, Map<string, { username: string; usableUntilMs: number }>>();
+type Verified = { username: string; usableUntilMs: number };
+const verifiedBySettings = new WeakMap<AuthSettings, Map<string, Verified>>();
 
-function verifiedCache(key: Uint8Array) {
-  let cache = verifiedByKey.get(key);
+function verifiedCache(settings: AuthSettings): Map<string, Verified> {
+  let cache = verifiedBySettings.get(settings);
   if (!cache) {
     cache = new Map();
-    verifiedByKey.set(key, cache);
+    verifiedBySettings.set(settings, cache);
   }
   return cache;
 }
 
-async function userFromJwt(settings: AuthSettings, token: string): Promise<Actor | null> {
-  const cache = verifiedCache(settings.jwtKey);
+function rememberedUser(cache: Map<string, Verified>, token: string): Actor | null {
   const known = cache.get(token);
-  if (known && Date.now() < known.usableUntilMs) return { kind: 'user', id: known.username };
-  if (known) cache.delete(token);
+  if (!known) return null;
+  if (Date.now() < known.usableUntilMs) return { kind: 'user', id: known.username };
+  cache.delete(token);
+  return null;
+}
+
+async function userFromJwt(settings: AuthSettings, cache: Map<string, Verified>, token: string) {
   try {
     const { payload } = await jwtVerify(token, settings.jwtKey, {
       algorithms: ['HS256'],
@@ -74,7 +79,7 @@ async function userFromJwt(settings: AuthSettings, token: string): Promise<Actor
     }
     if (cache.size >= VERIFIED_TOKENS_MAX) cache.clear();
     cache.set(token, { username: payload.sub, usableUntilMs: (payload.exp + JWT_CLOCK_SKEW_S) * 1000 });
-    return { kind: 'user', id: payload.sub };
+    return { kind: 'user', id: payload.sub } satisfies Actor;
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return null;
     throw err;
@@ -82,11 +87,16 @@ async function userFromJwt(settings: AuthSettings, token: string): Promise<Actor
 }
 
 async function actorFromBearer(settings: AuthSettings, token: string): Promise<Actor | null> {
+  // Only a token that matched neither configured secret was ever verified and remembered, so one
+  // remembered is a user's: the secrets' comparisons (a digest each) are spared.
+  const cache = verifiedCache(settings);
+  const remembered = rememberedUser(cache, token);
+  if (remembered) return remembered;
   if (secretEquals(token, settings.adminApiToken)) return { kind: 'admin', id: 'admin' };
   if (settings.metricsToken !== '' && secretEquals(token, settings.metricsToken)) {
     return { kind: 'system', id: 'metrics' };
   }
-  return userFromJwt(settings, token);
+  return userFromJwt(settings, cache, token);
 }
 
 export function headerValue(request: FastifyRequest, name: string): string {
