@@ -267,10 +267,15 @@ function inRange<O>(
   shape: RangeFilters,
   p: Omit<RangeParams, 'status'>,
 ): SelectQueryBuilder<Database, 'orders', O> {
+  // Inside an id window the dates only trim its ends. Compared as an expression they are no index's
+  // range, so a planner keeps the window's walk newest-first: PostgreSQL at 1M orders multiplied
+  // both ranges' selectivities (the same rows), expected 3 rows of 1,152 and merged two indexes.
+  const createdAt =
+    shape.minId || shape.maxId ? sql<number>`${sql.ref('created_at')} + 0` : sql.ref('created_at');
   return q
     .$if(shape.userId, (q) => q.where('user_id', '=', p.userId))
-    .$if(shape.fromMs, (q) => q.where('created_at', '>=', p.fromMs))
-    .$if(shape.toMs, (q) => q.where('created_at', '<', p.toMs))
+    .$if(shape.fromMs, (q) => q.where(createdAt, '>=', p.fromMs))
+    .$if(shape.toMs, (q) => q.where(createdAt, '<', p.toMs))
     .$if(shape.beforeId, (q) => q.where('id', '<', p.beforeId))
     .$if(shape.minId, (q) => q.where('id', '>=', p.minId))
     .$if(shape.maxId, (q) => q.where('id', '<=', p.maxId))
