@@ -161,6 +161,8 @@ interface Size {
   pages: Page[];
   /** Items on each page's first request. */
   items: number[];
+  /** Each page's measurements, one per round. */
+  rounds: LoadResult[][];
   pid: number;
   seedSeconds: number;
   close(): Promise<void>;
@@ -175,8 +177,9 @@ async function prepareSize(
   const target = await createDatabase(database);
   const db = connect(target.url);
   const closers: (() => Promise<void>)[] = [() => target.drop(), () => db.close()];
+  // Last opened, first closed.
   const close = async () => {
-    for (const c of closers.reverse()) await c();
+    for (let c = closers.pop(); c; c = closers.pop()) await c();
   };
   try {
     await migrateToLatest(db);
@@ -217,7 +220,8 @@ async function prepareSize(
       if (page.requests.length === 0) throw new Error(`no data for ${page.name} at ${size}`);
       items.push(await itemsOf(service.url, page.requests[0] as RequestSpec));
     }
-    return { ctx, pages: list, items, pid: service.pid, seedSeconds, close };
+    const rounds = list.map((): LoadResult[] => []);
+    return { ctx, pages: list, items, rounds, pid: service.pid, seedSeconds, close };
   } catch (err) {
     await close();
     throw err;
@@ -233,24 +237,23 @@ async function runDatabase(database: Dialect, secrets: Secrets, entry: string[])
   const sizes: Size[] = [];
   try {
     for (const size of SIZES) sizes.push(await prepareSize(database, size, secrets, entry));
-    const rounds = sizes.map((s) => s.pages.map((): LoadResult[] => []));
     const pageCount = sizes[0]?.pages.length ?? 0;
     for (let round = 1; round <= ROUNDS; round++) {
       for (let p = 0; p < pageCount; p++) {
-        for (const [i, s] of sizes.entries()) {
+        for (const s of sizes) {
           const page = s.pages[p] as Page;
           const result = await measurePage(s.ctx.url, page);
-          rounds[i]?.[p]?.push(result);
+          s.rounds[p]?.push(result);
           log(
             `[scale]   round ${round}, ${s.ctx.size} orders, ${page.name}: ${result.rps} req/s, p99 ${result.p99Ms} ms`,
           );
         }
       }
     }
-    const measurements = sizes.flatMap((s, i) => {
+    const measurements = sizes.flatMap((s) => {
       const peak = peakRssMiB(s.pid);
       return s.pages.map((page, p) => {
-        const all = rounds[i]?.[p] ?? [];
+        const all = s.rounds[p] ?? [];
         return {
           database,
           size: s.ctx.size,
@@ -293,6 +296,7 @@ function medianRound(rounds: LoadResult[]): LoadResult {
     responses: sum((r) => r.responses),
   };
 }
+
 function table(rows: Measurement[]): string {
   const baseP99 = new Map<string, number>();
   for (const r of rows)
@@ -334,20 +338,12 @@ function table(rows: Measurement[]): string {
     'errors',
     'note',
   ];
-  return markdownTable(headers, cells, [
-    false,
-    true,
-    false,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    false,
-  ]);
+  const textColumns = new Set(['database', 'page', 'note']);
+  return markdownTable(
+    headers,
+    cells,
+    headers.map((h) => !textColumns.has(h)),
+  );
 }
 
 async function main(): Promise<number> {

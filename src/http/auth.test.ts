@@ -22,7 +22,7 @@ const bearer = (token: string) =>
 describe('bearer authentication', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('knows a user token again without verifying it, and not once it has expired', async () => {
+  it('accepts a remembered user token until 60 s past its exp, and not after', async () => {
     vi.useFakeTimers({ now: T0, toFake: ['Date'] });
     const auth = settings();
     const token = await signUserToken(SECRET, 'kim', 600, T0);

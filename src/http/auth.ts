@@ -67,7 +67,11 @@ function rememberedUser(cache: Map<string, Verified>, token: string): Actor | nu
   return null;
 }
 
-async function userFromJwt(settings: AuthSettings, cache: Map<string, Verified>, token: string) {
+async function userFromJwt(
+  settings: AuthSettings,
+  cache: Map<string, Verified>,
+  token: string,
+): Promise<Actor | null> {
   try {
     const { payload } = await jwtVerify(token, settings.jwtKey, {
       algorithms: ['HS256'],
@@ -79,7 +83,7 @@ async function userFromJwt(settings: AuthSettings, cache: Map<string, Verified>,
     }
     if (cache.size >= VERIFIED_TOKENS_MAX) cache.clear();
     cache.set(token, { username: payload.sub, usableUntilMs: (payload.exp + JWT_CLOCK_SKEW_S) * 1000 });
-    return { kind: 'user', id: payload.sub } satisfies Actor;
+    return { kind: 'user', id: payload.sub };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return null;
     throw err;
